@@ -1,0 +1,158 @@
+"""Typed views of the sections of params.yaml, loaded once per stage."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+
+PARAMS_FILE = "params.yaml"
+SAMPLE_ROOT = "data/sample"
+
+
+class ParamsError(ValueError):
+    """A params file that is missing, malformed, or holds a value of the wrong type."""
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    root: str
+    labels: str
+    train: str
+    validation: str
+    test: str
+    videos: str
+
+    def path(self, name: str) -> Path:
+        """Path of one of the annotation files or the video folder, under root."""
+        return Path(self.root) / getattr(self, name)
+
+    @property
+    def is_sample(self) -> bool:
+        return Path(self.root) == Path(SAMPLE_ROOT)
+
+
+@dataclass(frozen=True)
+class SampleConfig:
+    seed: int
+    train_per_class: int
+    validation_per_class: int
+    test_per_class: int
+    broken: int
+
+
+@dataclass(frozen=True)
+class StoreConfig:
+    codec: str
+    short_side: int
+    max_frames: int
+    min_frames: int
+    quality: int
+    workers: int
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    depth: int
+    pretrained: str | None
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    seed: int
+    frames: int
+    crop: int
+    flip: bool
+    epochs: int
+    batch_size: int
+    optimizer: str
+    lr: float
+    momentum: float
+    weight_decay: float
+    warmup_epochs: float
+    label_smoothing: float
+    workers: int
+
+
+@dataclass(frozen=True)
+class EvaluateConfig:
+    clips: int
+    crops: int
+    batch_size: int
+
+
+T = TypeVar("T")
+
+# Checks beyond the type: each returns an error message or None.
+_CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
+    ("model", "depth"): lambda v: None if v in (18, 34, 50) else "must be 18, 34 or 50",
+    ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
+    ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
+    ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",
+}
+
+
+def _check_type(value: Any, annotation: Any) -> bool:
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return any(_check_type(value, a) for a in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if annotation is float:  # YAML writes 1 for 1.0; bools are ints in Python but not here
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, annotation)
+
+
+def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE) -> T:
+    """Build the dataclass `cls` from a dict, naming the file and key of any bad value."""
+    if not isinstance(values, dict):
+        raise ParamsError(f"{source}: section '{section}' must be a mapping, got {values!r}")
+    hints = typing.get_type_hints(cls)
+    names = [f.name for f in dataclasses.fields(cls)]
+    unknown = sorted(set(values) - set(names))
+    missing = [n for n in names if n not in values]
+    if unknown:
+        raise ParamsError(f"{source}: unknown key(s) {', '.join(f'{section}.{k}' for k in unknown)}")
+    if missing:
+        raise ParamsError(f"{source}: missing key(s) {', '.join(f'{section}.{k}' for k in missing)}")
+    for name in names:
+        value, annotation = values[name], hints[name]
+        if not _check_type(value, annotation):
+            expected = getattr(annotation, "__name__", str(annotation))
+            raise ParamsError(
+                f"{source}: {section}.{name} must be {expected}, got {type(value).__name__} {value!r}"
+            )
+        check = _CHECKS.get((section, name))
+        if check and (message := check(value)):
+            raise ParamsError(f"{source}: {section}.{name} {message}, got {value!r}")
+    if cls is TrainConfig and values["crop"] <= 0:
+        raise ParamsError(f"{source}: train.crop must be positive, got {values['crop']!r}")
+    return cls(**{n: (float(values[n]) if hints[n] is float else values[n]) for n in names})
+
+
+def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
+    """The whole params file as a dict."""
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text())
+    except FileNotFoundError:
+        raise ParamsError(f"{path}: not found (run from the repository root)") from None
+    except yaml.YAMLError as e:
+        raise ParamsError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(params, dict):
+        raise ParamsError(f"{path}: must be a mapping of sections")
+    return params
+
+
+def load(cls: type[T], section: str, path: str | Path = PARAMS_FILE) -> T:
+    """Load one section of the params file into its dataclass."""
+    params = load_params(path)
+    if section not in params:
+        raise ParamsError(f"{path}: missing section '{section}'")
+    return from_dict(cls, params[section], section, str(path))
