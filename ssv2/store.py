@@ -45,7 +45,7 @@ def decode_frames(buffers: list[np.ndarray], codec: str, height: int, width: int
     """Decode stored frames back into a (T, H, W, 3) uint8 array."""
     if codec == "raw":
         return np.stack([b.reshape(height, width, 3) for b in buffers])
-    tensors = decode_jpeg([torch.from_numpy(b) for b in buffers])
+    tensors = decode_jpeg([torch.from_numpy(b.copy()) for b in buffers])  # the memory map is read-only
     return torch.stack(tensors).permute(0, 2, 3, 1).numpy()
 
 

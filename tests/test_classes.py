@@ -1,0 +1,22 @@
+from ssv2.classes import flip_map, reversal_pairs
+
+
+def test_flip_map_matches_the_official_left_right_pairs(ssv2_names):
+    swapped = {i: j for i, j in enumerate(flip_map(ssv2_names)) if i != j}
+    assert swapped == {86: 87, 87: 86, 93: 94, 94: 93, 166: 167, 167: 166}
+
+
+def test_flip_map_works_for_any_labels_file():
+    names = ["Moving something up", "Pushing something from right to left", "Pushing something from left to right"]
+    assert flip_map(names) == [0, 2, 1]
+
+
+def test_reversal_pairs_from_names(ssv2_names):
+    pairs = {(ssv2_names[i], ssv2_names[j]) for i, j in reversal_pairs(ssv2_names)}
+    assert ("Moving something down", "Moving something up") in pairs
+    assert ("Covering something with something", "Uncovering something") in pairs
+    assert ("Approaching something with your camera", "Moving away from something with your camera") in pairs
+    assert ("Pushing something from left to right", "Pushing something from right to left") in pairs
+    assert all(i < j for i, j in reversal_pairs(ssv2_names))
+    # Classes without a counterpart in the file pair with nothing.
+    assert reversal_pairs(["Moving something up", "Holding something"]) == []
