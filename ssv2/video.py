@@ -131,7 +131,8 @@ def encode_video(frames: np.ndarray, fps: int = FPS, fmt: str = "webm", crf: int
     frames = np.asarray(frames, dtype=np.uint8)
     height, width = frames.shape[1:3]
     buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format=fmt) as container:
+    # bitexact: no random ids in the container, so the same frames give the same bytes
+    with av.open(buffer, mode="w", format=fmt, options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream(codec, rate=fps)
         stream.width, stream.height = width - width % 2, height - height % 2  # yuv420p needs even sides
         stream.pix_fmt = "yuv420p"

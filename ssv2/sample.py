@@ -1,0 +1,432 @@
+"""A deterministic synthetic Something-Something V2 in the official layout: the embedded default dataset.
+
+Thirteen real SSv2 classes are drawn with numpy: six time-reversal pairs and one static class.
+Each pair's partner is a video of its forward class played backwards, so every single frame
+comes from the same distribution and only the order of frames tells the two apart.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Callable, NamedTuple
+
+import numpy as np
+from tqdm import tqdm
+
+from ssv2.video import VideoError, decode_video, encode_video, write_video
+
+HEIGHT = 240
+WIDTHS = (180, 240, 320, 360, 426)  # portrait to 16:9; yuv420p needs even sides
+FRAMES = (24, 60)  # 2 to 5 s at 12 fps, inclusive
+SPLITS = ("train", "validation", "test")
+BROKEN = ("missing", "truncated", "empty", "garbage")
+MAX_ID = 220_000
+
+# Where make_sample writes each file, relative to root: the official layout, as DataConfig names it.
+LAYOUT = {
+    "labels": "labels/something-something-v2-labels.json",
+    **{split: f"labels/something-something-v2-{split}.json" for split in SPLITS},
+    "videos": "20bn-something-something-v2",
+}
+
+# Free text as crowd workers type it: commas, quotes, backslashes and non-ASCII must survive parsing.
+PLACEHOLDERS = (
+    "pen", "a cup", "remote control", "bottle of water", "phone", "book", "box, cardboard",
+    "crème brûlée", "Müller's mug", 'a "red" cup, small', "日本茶の缶", "l'orange", "café au lait",
+    "naïve teddy-bear", "Ελληνικό φλιτζάνι", "spoon (metal)", '6" ruler', "piñata", "tea 🍵 tin",
+    "back\\slash key", "Ǉubljana map", "Straße sign, tiny",
+)
+
+Frames = np.ndarray  # (T, H, W, 3) uint8
+
+
+@dataclass(frozen=True)
+class Shape:
+    ellipse: bool
+    half: tuple[float, float]  # half height, half width in pixels
+    colour: np.ndarray  # RGB, float
+
+
+class Video(NamedTuple):
+    """One planned entry: its id, class, where its frames' RNG comes from, and how it is written."""
+
+    id: str
+    name: str
+    split: str
+    index: int
+    kind: str  # "ok" or one of BROKEN
+    placeholders: tuple[str, ...]
+
+
+# ---------------------------------------------------------------- drawing primitives
+
+
+def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: float) -> np.ndarray:
+    """Zero-mean noise bilinearly interpolated from a grid of `cell`-pixel squares."""
+    grid = rng.standard_normal((int(height / cell) + 2, int(width / cell) + 2, 1)).astype(np.float32)
+    return _resample(grid, np.arange(height) / cell, np.arange(width) / cell)[..., 0]
+
+
+def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A colour gradient with a faint blotchy texture, and its two end colours."""
+    ends = list(rng.uniform(40, 215, (2, 3)))
+    angle = rng.uniform(0, 2 * np.pi)
+    y, x = np.mgrid[:height, :width]
+    t = x * np.cos(angle) + y * np.sin(angle)
+    t = (t - t.min()) / (np.ptp(t) + 1e-9)
+    image = ends[0] + t[..., None] * (ends[1] - ends[0])
+    image += _smooth_noise(rng, height, width, rng.uniform(8, 30))[..., None] * rng.uniform(4, 12)
+    image += rng.normal(0, 1.5, (height, width, 1))  # faint grain; static, so cheap for VP9
+    return image.astype(np.float32), ends
+
+
+def _colour(rng: np.random.Generator, avoid: list[np.ndarray], distance: float = 100) -> np.ndarray:
+    """A colour at least `distance` from each of `avoid` (best effort), so objects stand out."""
+    for _ in range(50):
+        colour = rng.uniform(0, 255, 3)
+        if all(np.linalg.norm(colour - a) >= distance for a in avoid):
+            break
+    return colour
+
+
+def _shape(rng: np.random.Generator, size: float, avoid: list[np.ndarray]) -> Shape:
+    half = size * rng.uniform(0.7, 1.3, 2)
+    return Shape(bool(rng.random() < 0.5), (float(half[0]), float(half[1])), _colour(rng, avoid))
+
+
+def _paste(image: np.ndarray, shape: Shape, cy: float, cx: float) -> None:
+    """Draw `shape` centred at (cy, cx) in place, with anti-aliased edges and a soft top light."""
+    ry, rx = shape.half
+    y0, y1 = max(math.floor(cy - ry) - 1, 0), min(math.ceil(cy + ry) + 2, image.shape[0])
+    x0, x1 = max(math.floor(cx - rx) - 1, 0), min(math.ceil(cx + rx) + 2, image.shape[1])
+    if y0 >= y1 or x0 >= x1:
+        return
+    dy = np.arange(y0, y1)[:, None] - cy
+    dx = np.arange(x0, x1)[None, :] - cx
+    if shape.ellipse:
+        inside = (1 - np.hypot(dy / ry, dx / rx)) * min(ry, rx)
+    else:
+        inside = np.minimum(ry - np.abs(dy), rx - np.abs(dx))
+    alpha = np.clip(inside + 0.5, 0, 1)[..., None]
+    colour = shape.colour * (1 - 0.15 * dy / ry)[..., None]
+    region = image[y0:y1, x0:x1]
+    region += alpha * (colour - region)
+
+
+def _render(background: np.ndarray, shapes: list[Shape], centres: np.ndarray) -> Frames:
+    """Frames of `shapes` over a still background, centres shaped (T, len(shapes), 2)."""
+    frames = np.empty((len(centres), *background.shape), np.uint8)
+    for t, frame_centres in enumerate(centres):
+        frame = background.copy()
+        for shape, (cy, cx) in zip(shapes, frame_centres):
+            _paste(frame, shape, cy, cx)
+        frames[t] = np.clip(frame, 0, 255)
+    return frames
+
+
+def _resample(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """Bilinear samples of `image` at every (row ys[i], column xs[j]); outside points clamp to the edge."""
+
+    def split(coords: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        coords = np.clip(coords, 0, n - 1)
+        i0 = np.floor(coords).astype(int)
+        return i0, np.minimum(i0 + 1, n - 1), (coords - i0).astype(np.float32)
+
+    y0, y1, wy = split(ys, image.shape[0])
+    x0, x1, wx = split(xs, image.shape[1])
+    rows = image[y0] * (1 - wy)[:, None, None] + image[y1] * wy[:, None, None]
+    return rows[:, x0] * (1 - wx)[None, :, None] + rows[:, x1] * wx[None, :, None]
+
+
+def _progress(rng: np.random.Generator, frames: int) -> np.ndarray:
+    """0 -> 1 over the video: a rest, a smooth move at a random pace, a rest."""
+    start = rng.uniform(0, 0.3) * (frames - 1)
+    end = (frames - 1) * (1 - rng.uniform(0, 0.3))
+    s = np.clip((np.arange(frames) - start) / (end - start), 0, 1)
+    return s * s * (3 - 2 * s)
+
+
+def _jitter(rng: np.random.Generator, frames: int, amplitude: float) -> np.ndarray:
+    """A hand-held wobble: a zero-mean random walk scaled to at most `amplitude` pixels, (T, 2)."""
+    walk = np.cumsum(rng.standard_normal((frames, 2)), axis=0)
+    walk -= walk.mean(axis=0)
+    return walk / max(np.abs(walk).max(), 1e-9) * amplitude
+
+
+# ---------------------------------------------------------------- motion families (forward direction)
+
+
+def _move(rng: np.random.Generator, height: int, width: int, frames: int, direction: tuple[int, int]) -> Frames:
+    """One object travelling 45-75% of the frame along `direction` ((dy, dx), one of them +-1)."""
+    background, ends = _background(rng, height, width)
+    shape = _shape(rng, min(height, width) * rng.uniform(0.08, 0.15), ends)
+    along = 0 if direction[0] else 1
+    extent, radius = (height, width), shape.half
+    length = rng.uniform(0.45, 0.75) * (extent[along] - 2 * radius[along])
+    start = rng.uniform(radius[along], extent[along] - radius[along] - length)
+    across = rng.uniform(radius[1 - along], extent[1 - along] - radius[1 - along])
+    drift = rng.uniform(-0.1, 0.1) * length
+    progress = _progress(rng, frames)
+    centres = np.empty((frames, 2))
+    centres[:, along] = start + progress * length
+    if direction[along] < 0:
+        centres[:, along] = extent[along] - centres[:, along]
+    centres[:, 1 - along] = across + progress * drift
+    centres += _jitter(rng, frames, rng.uniform(0.5, 2))
+    return _render(background, [shape], centres[:, None])
+
+
+def _zoom(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
+    """The camera approaches an object: the scene grows 1.8-2.8x as the object comes to the centre."""
+    background, ends = _background(rng, height, width)
+    shape = _shape(rng, min(height, width) * rng.uniform(0.07, 0.13), ends)
+    centre = np.array([rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width])
+    _paste(background, shape, *centre)
+    zoom = 1 + _progress(rng, frames) * rng.uniform(0.8, 1.8)
+    shake = _jitter(rng, frames, rng.uniform(0.5, 2))
+    middle = np.array([height / 2, width / 2])
+    out = np.empty((frames, height, width, 3), np.uint8)
+    for t, z in enumerate(zoom):
+        # The object's place on screen drifts to the middle no faster than the view narrows,
+        # which keeps every sample inside the scene.
+        anchor = centre + (middle - centre) * (1 - 1 / z) + shake[t]
+        ys = centre[0] + (np.arange(height) - anchor[0]) / z
+        xs = centre[1] + (np.arange(width) - anchor[1]) / z
+        out[t] = np.clip(_resample(background, ys, xs), 0, 255)
+    return out
+
+
+def _pan(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
+    """The camera turns left: the view slides over a wider scene, so the scene moves right."""
+    travel = rng.uniform(0.4, 0.8) * width
+    margin = 6  # room for the vertical shake
+    scene_h, scene_w = height + 2 * margin, int(width + travel) + 2 * margin
+    background, ends = _background(rng, scene_h, scene_w)
+    size = min(height, width) * rng.uniform(0.08, 0.14)
+    for k in range(1 + int(rng.integers(0, 3))):  # the filmed object near the middle, then clutter
+        shape = _shape(rng, size * rng.uniform(0.7, 1.2), ends)
+        reach = width / 3 if k == 0 else scene_w / 2 - shape.half[1]
+        _paste(background, shape, rng.uniform(0.25, 0.75) * scene_h, scene_w / 2 + rng.uniform(-reach, reach))
+    offset = margin + travel * (1 - _progress(rng, frames))
+    shake = _jitter(rng, frames, rng.uniform(0.5, margin - 1))
+    out = np.empty((frames, height, width, 3), np.uint8)
+    for t in range(frames):
+        ys = margin + np.arange(height) + shake[t, 0]
+        xs = offset[t] + np.arange(width) + shake[t, 1]
+        out[t] = np.clip(_resample(background, ys, xs), 0, 255)
+    return out
+
+
+def _cover(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
+    """A larger second object slides in from any side and comes to rest on top of the first."""
+    background, ends = _background(rng, height, width)
+    below = _shape(rng, min(height, width) * rng.uniform(0.07, 0.11), ends)
+    cover_half = max(below.half) * rng.uniform(1.3, 1.6, 2)
+    cover = Shape(bool(rng.random() < 0.5), (float(cover_half[0]), float(cover_half[1])),
+                  _colour(rng, [*ends, below.colour]))
+    place = np.array([rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width])
+    angle = rng.uniform(0, 2 * np.pi)
+    start = place + rng.uniform(0.3, 0.5) * (height + width) / 2 * np.array([np.sin(angle), np.cos(angle)])
+    rest = place + rng.uniform(-0.15, 0.15, 2) * cover_half
+    progress = _progress(rng, frames)[:, None]
+    centres = np.stack([
+        place + _jitter(rng, frames, 0.7),
+        start + progress * (rest - start) + _jitter(rng, frames, rng.uniform(0.5, 2)),
+    ], axis=1)
+    return _render(background, [below, cover], centres)
+
+
+def _closer(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
+    """Two objects, far apart on a mostly horizontal line, move until they nearly touch."""
+    background, ends = _background(rng, height, width)
+    size = min(height, width) * rng.uniform(0.07, 0.12)
+    first = _shape(rng, size, ends)
+    second = _shape(rng, size * rng.uniform(0.8, 1.2), [*ends, first.colour])
+    radius = max(*first.half, *second.half)
+    angle = rng.uniform(-0.5, 0.5) + (np.pi / 2 if rng.random() < 0.25 else 0)
+    unit = np.array([np.sin(angle), np.cos(angle)])
+    room = np.array([height, width]) - 2 * radius - 8
+    with np.errstate(divide="ignore"):
+        far = rng.uniform(0.75, 1.0) * np.min(room / np.abs(unit))
+    near = min(2 * radius * rng.uniform(1.05, 1.3), far / 2)
+    half_span = far / 2 * np.abs(unit)
+    centre = rng.uniform(radius + 4 + half_span, np.array([height, width]) - radius - 4 - half_span)
+    progress = _progress(rng, frames)[:, None]
+    separation = far + progress * (near - far)
+    shift = progress * rng.uniform(-0.3, 0.3) * (far - near) / 2 * unit  # one may move more than the other
+    centres = np.stack([
+        centre + shift - separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
+        centre + shift + separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
+    ], axis=1)
+    return _render(background, [first, second], centres)
+
+
+def _hold(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
+    """One object held still in a hand: it only wobbles a few pixels."""
+    background, ends = _background(rng, height, width)
+    shape = _shape(rng, min(height, width) * rng.uniform(0.08, 0.16), ends)
+    place = np.array([rng.uniform(0.25, 0.75) * height, rng.uniform(0.25, 0.75) * width])
+    centres = place + _jitter(rng, frames, rng.uniform(2, 5))
+    return _render(background, [shape], centres[:, None])
+
+
+FORWARD: dict[str, Callable[..., Frames]] = {
+    "Moving something up": partial(_move, direction=(-1, 0)),
+    "Pushing something from left to right": partial(_move, direction=(0, 1)),
+    "Approaching something with your camera": _zoom,
+    "Turning the camera left while filming something": _pan,
+    "Covering something with something": _cover,
+    "Moving something and something closer to each other": _closer,
+    "Holding something": _hold,
+}
+# Each class drawn as its partner's video played backwards.
+REVERSED: dict[str, str] = {
+    "Moving something down": "Moving something up",
+    "Pushing something from right to left": "Pushing something from left to right",
+    "Moving away from something with your camera": "Approaching something with your camera",
+    "Turning the camera right while filming something": "Turning the camera left while filming something",
+    "Uncovering something": "Covering something with something",
+    "Moving something and something away from each other": "Moving something and something closer to each other",
+}
+CLASSES: list[str] = sorted([*FORWARD, *REVERSED])  # index order, as in the real labels.json
+
+
+def video_rng(seed: int, split: str, index: int) -> np.random.Generator:
+    """The generator that draws video `index` of `split`, independent of every other video."""
+    return np.random.default_rng([seed, SPLITS.index(split), index])
+
+
+def draw_video(name: str, rng: np.random.Generator) -> Frames:
+    """Frames (T, 240, W, 3) uint8 of class `name`, its size and length drawn from `rng`."""
+    forward = REVERSED.get(name, name)
+    if forward not in FORWARD:
+        raise ValueError(f"no synthetic drawing for class {name!r}; known: {CLASSES}")
+    width = int(rng.choice(WIDTHS))
+    frames = int(rng.integers(FRAMES[0], FRAMES[1] + 1))
+    video = FORWARD[forward](rng, HEIGHT, width, frames)
+    return video[::-1].copy() if name in REVERSED else video
+
+
+# ---------------------------------------------------------------- the dataset
+
+
+def template(name: str) -> str:
+    """The annotation template of a class: each 'something' in brackets."""
+    return re.sub(r"\bsomething\b", "[something]", name)
+
+
+def fill(template_: str, placeholders: tuple[str, ...]) -> str:
+    """The free-text label: the template lower-cased at the start, placeholders in the brackets."""
+    texts = iter(placeholders)
+    text = re.sub(r"\[something\]", lambda _: next(texts), template_)
+    return text[:1].lower() + text[1:]
+
+
+def plan_sample(seed: int, per_class: dict[str, int], broken: int) -> dict[str, list[Video]]:
+    """Every entry of each split, in the shuffled order of its annotation file.
+
+    Entry `index` of a split draws class CLASSES[index % 13]; the broken ones take train's last indices.
+    """
+    if sorted(per_class) != sorted(SPLITS) or any(type(n) is not int or n < 0 for n in per_class.values()):
+        raise ValueError(f"per_class must map each of {SPLITS} to a count >= 0, got {per_class!r}")
+    if broken < 0:
+        raise ValueError(f"broken must be >= 0, got {broken}")
+    counts = {split: per_class[split] * len(CLASSES) + (broken if split == "train" else 0) for split in SPLITS}
+    if sum(counts.values()) > MAX_ID:
+        raise ValueError(f"{sum(counts.values())} videos exceed the {MAX_ID} available ids")
+    rng = np.random.default_rng([seed, len(SPLITS)])  # a stream apart from every video's
+    ids = iter(rng.permutation(MAX_ID)[: sum(counts.values())] + 1)
+    plan = {}
+    for split in SPLITS:
+        videos = []
+        for index in range(counts[split]):
+            name = CLASSES[index % len(CLASSES)]
+            extra = index - per_class[split] * len(CLASSES)
+            kind = BROKEN[extra % len(BROKEN)] if extra >= 0 else "ok"
+            picks = rng.integers(len(PLACEHOLDERS), size=template(name).count("["))
+            videos.append(Video(str(next(ids)), name, split, index, kind, tuple(PLACEHOLDERS[i] for i in picks)))
+        plan[split] = [videos[i] for i in rng.permutation(len(videos))]
+    return plan
+
+
+def _truncate(data: bytes, name: str) -> bytes:
+    """The first half of a webm's bytes, or a little more where half holds no whole frame yet
+    (a keyframe can outweigh all the frames after it), so it reads as truncated, not empty."""
+    for keep in (4, 5, 6, 7):
+        cut = data[: len(data) * keep // 8]
+        try:
+            decode_video(cut, name=name)
+        except VideoError as e:
+            if e.reason.startswith("truncated"):
+                return cut
+    raise RuntimeError(f"{name}: no cut of its bytes reads as truncated")
+
+
+def _write(task: tuple[Path, int, Video]) -> None:
+    """Write one video file as planned: valid, or broken as in a partial download."""
+    path, seed, video = task
+    rng = video_rng(seed, video.split, video.index)
+    if video.kind == "ok":
+        write_video(path, draw_video(video.name, rng))
+    elif video.kind == "truncated":
+        path.write_bytes(_truncate(encode_video(draw_video(video.name, rng)), path.name))
+    elif video.kind == "empty":
+        path.write_bytes(b"")
+    elif video.kind == "garbage":
+        path.write_bytes(rng.bytes(int(rng.integers(512, 4096))))
+
+
+def _write_json(path: Path, value: object) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def make_sample(root: Path, seed: int, per_class: dict[str, int], broken: int, workers: int | None = None) -> None:
+    """Write the synthetic dataset at `root` in the official SSv2 layout, replacing any older one.
+
+    `per_class` gives videos per class for each split; `broken` adds train entries whose webm is
+    missing, truncated, empty or garbage, in turn. The same seed gives the same bytes whatever
+    `workers` is (None or 0: every core).
+    """
+    root = Path(root)
+    plan = plan_sample(seed, per_class, broken)
+    # Built beside root and swapped in whole, so a killed run never leaves half a dataset at root.
+    partial_root, old_root = root.with_name(f".{root.name}.partial"), root.with_name(f".{root.name}.old")
+    for leftover in (partial_root, old_root):
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        videos_dir = partial_root / LAYOUT["videos"]
+        videos_dir.mkdir(parents=True)
+        _write_json(partial_root / LAYOUT["labels"], {name: str(i) for i, name in enumerate(CLASSES)})
+        for split, videos in plan.items():
+            entries = [
+                {"id": v.id} if split == "test" else
+                {"id": v.id, "label": fill(template(v.name), v.placeholders), "template": template(v.name),
+                 "placeholders": list(v.placeholders)}
+                for v in videos
+            ]
+            _write_json(partial_root / LAYOUT[split], entries)
+        tasks = [(videos_dir / f"{v.id}.webm", seed, v) for videos in plan.values() for v in videos]
+        tasks.sort(key=lambda task: task[0].name)  # a stable work order whatever the shuffle
+        workers = workers or os.cpu_count() or 1
+        progress = partial(tqdm, total=len(tasks), desc=f"sample -> {root}", unit="video")
+        if workers == 1:
+            list(progress(map(_write, tasks)))
+        else:
+            with ProcessPoolExecutor(workers) as pool:
+                list(progress(pool.map(_write, tasks, chunksize=4)))
+    except BaseException:
+        shutil.rmtree(partial_root, ignore_errors=True)
+        raise
+    if root.exists():
+        root.rename(old_root)
+    partial_root.rename(root)
+    shutil.rmtree(old_root, ignore_errors=True)

@@ -1,0 +1,237 @@
+import math
+import socket
+
+import pytest
+import torch
+import torch.multiprocessing as mp
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+from ssv2.engine import (
+    accuracy,
+    build_optimizer,
+    build_scheduler,
+    confusion_matrix,
+    evaluate,
+    mean_class_accuracy,
+    pair_accuracy,
+    per_class_accuracy,
+    predict,
+    train_one_epoch,
+)
+from ssv2.models import MEAN, STD, build_model
+
+
+def test_accuracy_by_hand():
+    output = torch.tensor(
+        [
+            [0.1, 0.5, 0.2, 0.0, 0.0, 0.0, 0.9],  # ranks 6, 1, 2, 0, ...
+            [0.9, 0.1, 0.0, 0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6],
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0],
+        ]
+    )
+    target = torch.tensor([1, 0, 0, 6])  # top-2, top-1, last (7th), top-1
+    assert accuracy(output, target, topk=(1, 2, 5)) == [50.0, 75.0, 75.0]
+    # Fewer classes than k: everything is within the top k.
+    assert accuracy(output[:3, :3], torch.tensor([1, 2, 0]), topk=(1, 5)) == [pytest.approx(100 / 3), 100.0]
+
+
+def test_optimizer_no_decay_on_norms_and_biases():
+    model = nn.Sequential(nn.Conv3d(3, 4, 3), nn.BatchNorm3d(4), nn.Flatten(), nn.LazyLinear(2))
+    model(torch.zeros(2, 3, 3, 3, 3))
+    for name, cls in (("sgd", torch.optim.SGD), ("adamw", torch.optim.AdamW)):
+        optimizer = build_optimizer(model, name, lr=0.1, momentum=0.9, weight_decay=1e-4)
+        assert isinstance(optimizer, cls)
+        decay, no_decay = optimizer.param_groups
+        assert decay["weight_decay"] == 1e-4 and no_decay["weight_decay"] == 0.0
+        assert {id(p) for p in decay["params"]} == {id(model[0].weight), id(model[3].weight)}
+        assert len(no_decay["params"]) == 4  # conv bias, BN weight and bias, linear bias
+    assert optimizer.param_groups[0]["lr"] == 0.1
+    sgd = build_optimizer(model, "sgd", lr=0.1, momentum=0.9, weight_decay=0)
+    assert sgd.param_groups[0]["momentum"] == 0.9 and not sgd.param_groups[0]["nesterov"]
+    with pytest.raises(ValueError, match="lamb"):
+        build_optimizer(model, "lamb", lr=0.1, momentum=0.9, weight_decay=0)
+
+
+def _lrs(epochs, steps_per_epoch, warmup_epochs, lr=1.0):
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=lr)
+    scheduler = build_scheduler(optimizer, epochs, steps_per_epoch, warmup_epochs)
+    lrs = []
+    for _ in range(epochs * steps_per_epoch):
+        lrs.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return lrs, optimizer.param_groups[0]["lr"]
+
+
+def test_scheduler_warmup_then_cosine():
+    lrs, final = _lrs(epochs=3, steps_per_epoch=10, warmup_epochs=1, lr=0.5)
+    assert lrs[0] == pytest.approx(0.005)  # lr / 100
+    assert lrs[5] == pytest.approx(0.005 + 0.495 * 0.5)  # halfway through a linear warm-up
+    assert lrs[10] == pytest.approx(0.5)  # peak at the end of the warm-up
+    assert lrs[20] == pytest.approx(0.25)  # cosine halfway through the remaining 20 steps
+    assert lrs[25] == pytest.approx(0.25 * (1 + math.cos(math.pi * 15 / 20)))
+    assert all(a < b for a, b in zip(lrs[:10], lrs[1:11])) and all(a > b for a, b in zip(lrs[10:], lrs[11:]))
+    assert lrs[-1] > 0 and final == pytest.approx(0.0)
+
+
+def test_scheduler_without_warmup_and_fractional_warmup():
+    lrs, _ = _lrs(epochs=2, steps_per_epoch=4, warmup_epochs=0)
+    assert lrs[0] == pytest.approx(1.0) and lrs[4] == pytest.approx(0.5)
+    lrs, _ = _lrs(epochs=2, steps_per_epoch=4, warmup_epochs=0.5)
+    assert lrs[0] == pytest.approx(0.01) and lrs[1] == pytest.approx(0.505) and lrs[2] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="warmup_epochs"):
+        _lrs(epochs=2, steps_per_epoch=4, warmup_epochs=3)
+
+
+def test_scheduler_resumes_from_state_dict():
+    expected, _ = _lrs(epochs=2, steps_per_epoch=5, warmup_epochs=1)
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = build_scheduler(optimizer, 2, 5, 1)
+    for _ in range(3):
+        optimizer.step()
+        scheduler.step()
+    saved = optimizer.state_dict(), scheduler.state_dict()
+    optimizer = torch.optim.SGD([nn.Parameter(torch.zeros(1))], lr=1.0)
+    scheduler = build_scheduler(optimizer, 2, 5, 1)
+    optimizer.load_state_dict(saved[0])
+    scheduler.load_state_dict(saved[1])
+    resumed = []
+    for _ in range(7):
+        resumed.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    assert resumed == pytest.approx(expected[3:])
+
+
+def test_train_steps_lower_the_loss():
+    torch.manual_seed(0)
+    clips = torch.randint(0, 256, (4, 3, 4, 16, 16), dtype=torch.uint8)
+    target = torch.tensor([0, 1, 2, 1])
+    model = build_model(18, num_classes=3)
+    criterion = nn.CrossEntropyLoss()
+    optimizer = build_optimizer(model, "sgd", lr=0.01, momentum=0.9, weight_decay=0.0)
+    scheduler = build_scheduler(optimizer, epochs=2, steps_per_epoch=3, warmup_epochs=0)
+    first = train_one_epoch(model, criterion, optimizer, scheduler, [(clips, target)] * 3, "cpu", 0, progress=False)
+    second = train_one_epoch(model, criterion, optimizer, scheduler, [(clips, target)] * 2, "cpu", 1, progress=False)
+    assert set(first) == {"loss", "top1", "top5", "lr", "clips_per_s"}
+    assert second["loss"] < first["loss"] - 0.05
+    assert second["top1"] >= first["top1"] and first["top5"] == 100.0  # 3 classes
+    assert first["lr"] == pytest.approx(0.005 * (1 + math.cos(math.pi * 2 / 6)))  # lr of the 3rd step
+    assert first["clips_per_s"] > 0
+
+
+class Lookup(nn.Module):
+    """Toy model: the first pixel of a clip is an index into a table of logits."""
+
+    def __init__(self, logits: torch.Tensor):
+        super().__init__()
+        self.register_buffer("table", logits)
+
+    def forward(self, x):
+        # Undo the normalisation of channel 0 to recover the uint8 index.
+        index = ((x[:, 0, 0, 0, 0] * STD[0] + MEAN[0]) * 255).round().long()
+        return self.table[index]
+
+
+# Per-view probabilities of 3 videos x 2 views over 3 classes; index = 2 * video + view.
+VIEW_PROBS = torch.tensor(
+    [
+        [[0.6, 0.3, 0.1], [0.2, 0.7, 0.1]],  # mean [0.4, 0.5, 0.1] -> class 1, though view 0 says 0
+        [[0.1, 0.1, 0.8], [0.3, 0.1, 0.6]],  # mean [0.2, 0.1, 0.7] -> class 2
+        [[0.5, 0.4, 0.1], [0.5, 0.2, 0.3]],  # mean [0.5, 0.3, 0.2] -> class 0
+    ]
+)
+MEAN_PROBS = VIEW_PROBS.mean(1)
+TARGETS = torch.tensor([1, 0, 0])  # right, wrong (2nd best: class 0 has 0.2), right
+
+
+def _toy(views=2):
+    model = Lookup(VIEW_PROBS.log().flatten(0, 1) + 3.0)  # any shift of the logits gives the same softmax
+    clips = torch.zeros(3, 2, 3, 2, 4, 4, dtype=torch.uint8)
+    clips[:, :, 0, 0, 0, 0] = torch.arange(6).view(3, 2)
+    if views == 1:
+        clips = clips[:, 0]
+    return model, DataLoader(TensorDataset(clips, TARGETS), batch_size=2)
+
+
+def test_evaluate_averages_probabilities_over_views():
+    model, loader = _toy()
+    metrics = evaluate(model, nn.CrossEntropyLoss(), loader, "cpu", progress=False)
+    expected_loss = -MEAN_PROBS[torch.arange(3), TARGETS].log().mean().item()
+    assert metrics["loss"] == pytest.approx(expected_loss)
+    assert metrics["top1"] == pytest.approx(200 / 3)
+    assert metrics["top5"] == pytest.approx(100.0)
+
+
+def test_evaluate_single_view_matches_criterion_on_logits():
+    model, loader = _toy(views=1)
+    criterion = nn.CrossEntropyLoss(label_smoothing=0.1)
+    metrics = evaluate(model, criterion, loader, "cpu", progress=False)
+    logits = model.table[[0, 2, 4]]
+    assert metrics["loss"] == pytest.approx(criterion(logits, TARGETS).item(), rel=1e-5)
+    assert metrics["top1"] == pytest.approx(100 / 3)  # view 0 alone: classes 0, 2, 0
+
+
+def test_predict_returns_view_averaged_probabilities_in_order():
+    model, loader = _toy()
+    probs, targets = predict(model, loader, "cpu", progress=False)
+    torch.testing.assert_close(probs, MEAN_PROBS)
+    assert torch.equal(targets, TARGETS)
+
+
+def test_confusion_and_class_accuracies():
+    pred = torch.tensor([0, 1, 1, 2, 0, 0])
+    target = torch.tensor([0, 1, 2, 2, 2, 0])
+    confusion = confusion_matrix(pred, target, num_classes=4)
+    expected = torch.tensor([[2, 0, 0, 0], [0, 1, 0, 0], [1, 1, 1, 0], [0, 0, 0, 0]])
+    assert torch.equal(confusion, expected)
+    per_class = per_class_accuracy(confusion)
+    torch.testing.assert_close(per_class[:3], torch.tensor([100.0, 100.0, 100 / 3], dtype=torch.float64))
+    assert per_class[3].isnan()  # class 3 never occurs
+    assert mean_class_accuracy(confusion) == pytest.approx((100 + 100 + 100 / 3) / 3)
+    with pytest.raises(ValueError, match="outside"):
+        confusion_matrix(torch.tensor([4]), torch.tensor([0]), num_classes=4)
+
+
+def test_pair_accuracy():
+    pairs = [(0, 1), (2, 3)]
+    target = torch.tensor([0, 0, 1, 3, 3, 4, 4])
+    pred = torch.tensor([0, 1, 0, 3, 1, 4, 0])
+    result = pair_accuracy(pred, target, pairs)
+    # Samples of classes 0-3: five; right: #0 and #3; swapped with their partner: #1 and #2.
+    assert result == {"top1": pytest.approx(40.0), "partner": pytest.approx(40.0), "samples": 5}
+    empty = pair_accuracy(pred, target, [(5, 6)])
+    assert empty["samples"] == 0 and math.isnan(empty["top1"])
+    with pytest.raises(ValueError, match="disjoint"):
+        pair_accuracy(pred, target, [(0, 1), (1, 2)])
+
+
+def _ddp_worker(rank, world_size, port, queue):
+    import os
+
+    from ssv2.distributed import cleanup, init_distributed, is_main_process
+
+    os.environ.update(RANK=str(rank), WORLD_SIZE=str(world_size), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
+    torch.set_num_threads(1)
+    assert init_distributed() == (rank, world_size, 0)
+    assert is_main_process() == (rank == 0)
+    model, loader = _toy()
+    # Uneven shards (2 videos and 1), so that a mean of per-rank means would be wrong.
+    shard = torch.utils.data.Subset(loader.dataset, [0, 1] if rank == 0 else [2])
+    queue.put((rank, evaluate(model, nn.CrossEntropyLoss(), DataLoader(shard, batch_size=2), "cpu", progress=False)))
+    cleanup()
+
+
+def test_evaluate_is_exact_under_ddp():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # fork, unlike spawn, does not re-import torch in each worker: a second instead of several.
+    queue = mp.get_context("fork").SimpleQueue()
+    mp.start_processes(_ddp_worker, args=(2, port, queue), nprocs=2, start_method="fork")
+    results = dict(queue.get() for _ in range(2))
+    model, loader = _toy()
+    single = evaluate(model, nn.CrossEntropyLoss(), loader, "cpu", progress=False)
+    assert results[0] == pytest.approx(single) and results[1] == pytest.approx(single)

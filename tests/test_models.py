@@ -1,0 +1,98 @@
+import pytest
+import torch
+from torchvision.models.video import r3d_18
+
+from ssv2.models import MEAN, STD, build_model, normalize
+
+
+@pytest.mark.parametrize(
+    "depth, blocks, features", [(18, [2, 2, 2, 2], 512), (34, [3, 4, 6, 3], 512), (50, [3, 4, 6, 3], 2048)]
+)
+def test_output_shape(depth, blocks, features):
+    model = build_model(depth, num_classes=7).eval()
+    assert [len(getattr(model, f"layer{i}")) for i in range(1, 5)] == blocks
+    assert model.fc.in_features == features
+    with torch.no_grad():
+        out = model(torch.randn(2, 3, 8, 32, 32))
+    assert out.shape == (2, 7)
+
+
+def test_depth_18_is_torchvision_r3d_18():
+    ours, theirs = build_model(18, 400).state_dict(), r3d_18().state_dict()
+    assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in theirs.items()}
+
+
+def test_unknown_depth():
+    with pytest.raises(ValueError, match="depth 101"):
+        build_model(101, 3)
+
+
+@pytest.fixture(scope="module")
+def kinetics_weights(tmp_path_factory):
+    """A state dict laid out like torchvision's r3d_18 Kinetics-400 file (random weights, no download)."""
+    torch.manual_seed(0)
+    reference = r3d_18()
+    for bn in (m for m in reference.modules() if isinstance(m, torch.nn.BatchNorm3d)):
+        bn.running_mean.normal_()  # not the constructor's defaults, so that loading is visible
+    path = tmp_path_factory.mktemp("weights") / "r3d_18-kinetics.pth"
+    torch.save(reference.state_dict(), path)
+    return path, reference.state_dict()
+
+
+def test_pretrained_loads_all_but_fc(kinetics_weights):
+    path, reference = kinetics_weights
+    model = build_model(18, 174, pretrained=str(path))
+    state = model.state_dict()
+    assert state["fc.weight"].shape == (174, 512)
+    for name, value in reference.items():
+        if not name.startswith("fc."):
+            torch.testing.assert_close(state[name], value, rtol=0, atol=0, msg=name)
+
+
+def test_pretrained_missing_file_names_path_and_source(tmp_path):
+    path = tmp_path / "nope.pth"
+    with pytest.raises(FileNotFoundError, match="nope.pth") as info:
+        build_model(18, 174, pretrained=path)
+    assert "https://download.pytorch.org/models/r3d_18" in str(info.value)
+
+
+def test_pretrained_needs_depth_18(kinetics_weights):
+    with pytest.raises(ValueError, match="depth 18 only"):
+        build_model(34, 174, pretrained=kinetics_weights[0])
+
+
+def test_pretrained_mismatch_is_an_error(tmp_path, kinetics_weights):
+    _, reference = kinetics_weights
+    broken = dict(reference)
+    broken.pop("layer4.1.conv2.0.weight")
+    broken["stem.0.weight"] = torch.zeros(64, 3, 1, 7, 7)
+    path = tmp_path / "broken.pth"
+    torch.save(broken, path)
+    with pytest.raises(ValueError, match="broken.pth.*missing.*layer4.1.conv2.0.weight.*stem.0.weight"):
+        build_model(18, 174, pretrained=path)
+
+
+def test_pretrained_not_a_state_dict(tmp_path):
+    path = tmp_path / "junk.pth"
+    path.write_bytes(b"not a torch file")
+    with pytest.raises(ValueError, match="junk.pth"):
+        build_model(18, 174, pretrained=path)
+
+
+def test_normalize():
+    clips = torch.zeros(2, 3, 4, 5, 6, dtype=torch.uint8)
+    clips[:, 1] = 255
+    out = normalize(clips)
+    assert out.dtype == torch.float32 and out.shape == clips.shape
+    torch.testing.assert_close(out[0, 0], torch.full((4, 5, 6), -MEAN[0] / STD[0]))
+    torch.testing.assert_close(out[1, 1], torch.full((4, 5, 6), (1 - MEAN[1]) / STD[1]))
+    torch.testing.assert_close(out[0, 2], torch.full((4, 5, 6), -MEAN[2] / STD[2]))
+    # Leading dimensions (views) broadcast too.
+    torch.testing.assert_close(normalize(clips[None])[0], out)
+
+
+def test_normalize_rejects_float_and_wrong_channels():
+    with pytest.raises(TypeError, match="uint8"):
+        normalize(torch.zeros(1, 3, 2, 4, 4))
+    with pytest.raises(ValueError, match="3, T, H, W"):
+        normalize(torch.zeros(1, 4, 2, 4, 4, dtype=torch.uint8))

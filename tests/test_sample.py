@@ -1,0 +1,224 @@
+import json
+import re
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+import ssv2.sample as sample
+from ssv2.config import ParamsError
+from ssv2.sample import (CLASSES, FORWARD, LAYOUT, REVERSED, WIDTHS, draw_video, fill, make_sample, plan_sample,
+                         template, video_rng)
+from ssv2.video import VideoError, decode_video
+
+REPO = Path(__file__).parent.parent
+stage_main = runpy.run_path(str(REPO / "stages" / "sample.py"))["main"]  # stages/ is no package
+SEED = 3
+PER_CLASS = {"train": 1, "validation": 1, "test": 1}
+BROKEN = 4  # one of each kind
+REASONS = {"missing": "missing", "truncated": "truncated", "empty": "empty", "garbage": "unreadable"}
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("sample") / "ssv2"
+    root.mkdir()
+    (root / "stale.txt").write_text("from an older run")
+    make_sample(root, SEED, PER_CLASS, BROKEN, workers=2)
+    return root
+
+
+def read(root: Path, key: str):
+    return json.loads((root / LAYOUT[key]).read_text(encoding="utf-8"))
+
+
+def files(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_classes_are_real_ssv2_names(ssv2_names):
+    assert len(CLASSES) == 13 and set(CLASSES) <= set(ssv2_names)
+    assert set(REVERSED.values()) <= set(FORWARD) and not set(REVERSED) & set(FORWARD)
+
+
+def test_template_and_label():
+    assert template("Covering something with something") == "Covering [something] with [something]"
+    assert template("Moving away from something with your camera") == "Moving away from [something] with your camera"
+    assert fill("Covering [something] with [something]", ('a "red" cup, small', "日本茶の缶")) == \
+        'covering a "red" cup, small with 日本茶の缶'
+
+
+def test_layout_and_schema(root):
+    assert not (root / "stale.txt").exists()
+    assert not list(root.parent.glob(".ssv2.*")), "temporary build folders left behind"
+    labels = read(root, "labels")
+    assert all(isinstance(v, str) for v in labels.values())
+    assert sorted(labels, key=lambda n: int(labels[n])) == sorted(labels) == CLASSES
+    assert [int(v) for v in labels.values()] == list(range(len(CLASSES)))
+
+    ids = []
+    for split in ("train", "validation"):
+        entries = read(root, split)
+        counts = {name: 0 for name in CLASSES}
+        for e in entries:
+            assert set(e) == {"id", "label", "template", "placeholders"}
+            brackets = re.findall(r"\[[^\]]*\]", e["template"])
+            assert brackets and all(b == "[something]" for b in brackets)
+            assert len(e["placeholders"]) == len(brackets) and all(isinstance(p, str) for p in e["placeholders"])
+            counts[e["template"].replace("[", "").replace("]", "")] += 1
+            assert e["label"] == fill(e["template"], tuple(e["placeholders"]))
+            assert e["label"][0].islower()
+        assert min(counts.values()) == PER_CLASS[split]
+        assert len(entries) == PER_CLASS[split] * len(CLASSES) + (BROKEN if split == "train" else 0)
+        ids += [e["id"] for e in entries]
+    test = read(root, "test")
+    assert all(set(e) == {"id"} for e in test) and len(test) == PER_CLASS["test"] * len(CLASSES)
+    ids += [e["id"] for e in test]
+    assert len(ids) == len(set(ids)) == len(CLASSES) * 3 + BROKEN
+    assert all(isinstance(i, str) and i.isdigit() and not i.startswith("0") for i in ids)
+
+    train_text = (root / LAYOUT["train"]).read_text(encoding="utf-8")
+    assert not train_text.isascii(), "JSON must keep non-ASCII text as is"
+    missing = {v.id for v in plan_sample(SEED, PER_CLASS, BROKEN)["train"] if v.kind == "missing"}
+    assert {p.stem for p in (root / LAYOUT["videos"]).iterdir()} == set(ids) - missing
+    assert all(p.suffix == ".webm" for p in (root / LAYOUT["videos"]).iterdir())
+
+
+def test_plan_matches_files(root):
+    plan = plan_sample(SEED, PER_CLASS, BROKEN)
+    for split in ("train", "validation", "test"):
+        assert [e["id"] for e in read(root, split)] == [v.id for v in plan[split]]
+    for split in ("train", "validation"):
+        assert [e["template"] for e in read(root, split)] == [template(v.name) for v in plan[split]]
+        indices = [v.index for v in plan[split]]
+        assert indices != sorted(indices), "entries are shuffled"
+    assert sorted(v.kind for v in plan["train"]) == sorted(["ok"] * len(CLASSES) + list(REASONS))
+
+
+def test_valid_videos_decode(root):
+    plan = plan_sample(SEED, PER_CLASS, BROKEN)
+    shapes = set()
+    for v in (v for videos in plan.values() for v in videos if v.kind == "ok"):
+        video = decode_video(root / LAYOUT["videos"] / f"{v.id}.webm")
+        assert video.shape[1] == 240 and video.shape[2] in WIDTHS and 24 <= len(video) <= 60
+        shapes.add(video.shape[2])
+    assert len(shapes) > 1, "widths vary between videos"
+
+
+def test_broken_entries_fail_for_their_reason(root):
+    broken = [v for v in plan_sample(SEED, PER_CLASS, BROKEN)["train"] if v.kind != "ok"]
+    assert sorted(v.kind for v in broken) == sorted(REASONS)
+    for v in broken:
+        with pytest.raises(VideoError) as error:
+            decode_video(root / LAYOUT["videos"] / f"{v.id}.webm")
+        assert error.value.reason.startswith(REASONS[v.kind]), (v.kind, error.value.reason)
+
+
+def test_deterministic_whatever_the_workers(root, tmp_path):
+    make_sample(tmp_path / "again", SEED, PER_CLASS, BROKEN, workers=1)
+    assert files(tmp_path / "again") == files(root)
+    make_sample(tmp_path / "other", SEED + 1, {"train": 1, "validation": 0, "test": 0}, 0, workers=1)
+    other = files(tmp_path / "other")
+    assert other[LAYOUT["train"]] != files(root)[LAYOUT["train"]]
+    videos = {k: v for k, v in files(root).items() if k.endswith(".webm")}
+    assert not set(videos.values()) & {v for k, v in other.items() if k.endswith(".webm")}
+
+
+@pytest.mark.parametrize("partner", sorted(REVERSED))
+def test_partner_is_forward_reversed(root, partner):
+    """The partner's decoded frames match a fresh forward draw from its RNG played backwards."""
+    (video,) = [v for v in plan_sample(SEED, PER_CLASS, BROKEN)["validation"] if v.name == partner]
+    decoded = decode_video(root / LAYOUT["videos"] / f"{video.id}.webm").astype(np.float32)
+    forward = draw_video(REVERSED[partner], video_rng(SEED, "validation", video.index)).astype(np.float32)
+    assert decoded.shape == forward.shape
+    backwards = np.abs(decoded - forward[::-1]).mean()
+    assert backwards < 4, backwards  # VP9 loss only
+    assert np.abs(decoded - forward).mean() > 2 * backwards
+
+
+def foreground(video: np.ndarray) -> np.ndarray:
+    """(T, H, W) mask of the pixels that differ from their median over time: the moving objects."""
+    return np.abs(video.astype(np.int16) - np.median(video, axis=0)).sum(-1) > 60
+
+
+def centroids(video: np.ndarray) -> np.ndarray:
+    """(T, 2) centre (row, column) of the moving objects in each frame."""
+    return np.array([np.mean(np.nonzero(m), axis=1) for m in foreground(video)])
+
+
+def spread(video: np.ndarray) -> np.ndarray:
+    """(T,) RMS distance of the moving objects' pixels from their centre: half the gap between two."""
+    return np.array([np.sqrt(np.nonzero(m)[0].var() + np.nonzero(m)[1].var()) for m in foreground(video)])
+
+
+def pan_shift(video: np.ndarray) -> float:
+    """Total horizontal scene motion in pixels, from the best integer shift between neighbouring frames."""
+    gray = video.astype(np.float32).mean(-1)
+    width, total = gray.shape[2], 0
+    for a, b in zip(gray[:-1], gray[1:]):
+        errors = {d: np.abs(b[:, 20 + d: width - 20 + d] - a[:, 20: width - 20]).mean() for d in range(-20, 21)}
+        total += min(errors, key=errors.get)
+    return total
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_forward_motions_go_the_right_way(index):
+    up = centroids(draw_video("Moving something up", video_rng(7, "train", index)))
+    assert up[0, 0] - up[-1, 0] > 60  # rows count downwards
+    right = centroids(draw_video("Pushing something from left to right", video_rng(7, "train", index)))
+    assert right[-1, 1] - right[0, 1] > 45
+    down = centroids(draw_video("Moving something down", video_rng(7, "train", index)))
+    assert down[-1, 0] - down[0, 0] > 60
+    closer = spread(draw_video("Moving something and something closer to each other", video_rng(7, "train", index)))
+    assert closer[0] - closer[-1] > 20
+    # Turning the camera left slides the scene to the right.
+    assert pan_shift(draw_video("Turning the camera left while filming something", video_rng(7, "train", index))) > 40
+
+
+def test_failed_build_keeps_the_old_dataset(tmp_path, monkeypatch):
+    root = tmp_path / "ssv2"
+    root.mkdir()
+    (root / "old.txt").write_text("keep me")
+
+    def fail(task):
+        raise RuntimeError("killed")
+
+    monkeypatch.setattr(sample, "_write", fail)
+    with pytest.raises(RuntimeError, match="killed"):
+        make_sample(root, SEED, PER_CLASS, 0, workers=1)
+    assert [p.name for p in tmp_path.iterdir()] == ["ssv2"] and (root / "old.txt").read_text() == "keep me"
+
+
+def test_bad_counts_are_refused():
+    with pytest.raises(ValueError, match="per_class"):
+        plan_sample(0, {"train": 1, "validation": 1}, 0)
+    with pytest.raises(ValueError, match="broken"):
+        plan_sample(0, PER_CLASS, -1)
+
+
+def write_params(directory: Path, **data) -> None:
+    params = yaml.safe_load((REPO / "params.yaml").read_text())
+    params["data"].update(data)
+    (directory / "params.yaml").write_text(yaml.safe_dump(params))
+
+
+def test_stage_skips_a_real_dataset(tmp_path, monkeypatch, capsys):
+    write_params(tmp_path, root="/datasets/ssv2")
+    (tmp_path / "data" / "sample" / "20bn-something-something-v2").mkdir(parents=True)
+    (tmp_path / "data" / "sample" / "20bn-something-something-v2" / "1.webm").write_bytes(b"old")
+    monkeypatch.chdir(tmp_path)
+    stage_main()
+    assert [p.name for p in (tmp_path / "data" / "sample").iterdir()] == ["SKIPPED.txt"]
+    note = (tmp_path / "data" / "sample" / "SKIPPED.txt").read_text()
+    assert "/datasets/ssv2" in note and "skipped" in note
+    assert "/datasets/ssv2" in capsys.readouterr().out
+
+
+def test_stage_refuses_a_renamed_sample_layout(tmp_path, monkeypatch):
+    write_params(tmp_path, videos="videos")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ParamsError, match="data.videos"):
+        stage_main()
+    assert not (tmp_path / "data").exists()
