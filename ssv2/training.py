@@ -1,0 +1,156 @@
+"""The whole training run, shared by the train stage and the Optuna trials.
+
+`fit` trains from the clip store with the params of a TrainConfig and ModelConfig, checks
+the validation split after every epoch, and (given a checkpoint folder) writes a full
+checkpoint after every epoch plus the best model, resuming a killed run where it stopped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel
+from torch.utils.data import DataLoader, DistributedSampler
+
+from ssv2.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ssv2.classes import flip_map
+from ssv2.config import ModelConfig, TrainConfig
+from ssv2.data import ClipDataset
+from ssv2.distributed import init_distributed, is_main_process
+from ssv2.engine import build_optimizer, build_scheduler, evaluate, prepare_model, train_one_epoch
+from ssv2.models import MEAN, STD, build_model
+from ssv2.store import SUMMARY_FILE, ClipStore
+
+LAST, BEST = "last.pt", "best.pt"
+
+# Called after every epoch with (epoch, metrics); raising stops training (Optuna pruning).
+EpochCallback = Callable[[int, dict[str, float]], None]
+
+
+def default_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, class_names: list[str]) -> str:
+    """Fingerprint of everything a checkpoint depends on: a resume only continues the same run."""
+    digest = hashlib.sha256()
+    digest.update(json.dumps([dataclasses.asdict(model_cfg), dataclasses.asdict(train_cfg), class_names]).encode())
+    for name in (SUMMARY_FILE, "train/videos.csv", "validation/videos.csv"):
+        digest.update((store_dir / name).read_bytes())
+    return digest.hexdigest()
+
+
+def inference_state(model: nn.Module, model_cfg: ModelConfig, train_cfg: TrainConfig,
+                    class_names: list[str], short_side: int) -> dict:
+    """What serving needs to rebuild the model and preprocess a video the way evaluation does."""
+    return {
+        "model": model.state_dict(), "depth": model_cfg.depth, "class_names": class_names,
+        "frames": train_cfg.frames, "crop": train_cfg.crop, "short_side": short_side,
+        "mean": MEAN, "std": STD,
+    }
+
+
+def _resume(path: Path, key: str, epochs: int) -> dict | None:
+    """The checkpoint to resume from: an unfinished run with the same key, else None."""
+    if not path.is_file():
+        return None
+    checkpoint = load_checkpoint(path)
+    if checkpoint.get("key") != key or checkpoint["epoch"] >= epochs:
+        return None  # other params or data, or a finished run that DVC asked to redo
+    return checkpoint
+
+
+def fit(
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    store_dir: str | Path,
+    class_names: list[str],
+    *,
+    checkpoints: str | Path | None = None,
+    on_epoch: EpochCallback | None = None,
+    device: torch.device | None = None,
+    progress: bool = True,
+) -> list[dict[str, float]]:
+    """Train and validate every epoch; returns the history of per-epoch metrics.
+
+    Runs as one of several processes when launched by torchrun (DDP: each process trains on
+    its shard, rank 0 writes the files). With `checkpoints`, a folder, writes `last.pt`
+    (everything needed to resume) and `best.pt` (the best validation top-1 so far) after
+    every epoch, and resumes an unfinished run of the same params and data from `last.pt`.
+    """
+    store_dir = Path(store_dir)
+    rank, world, local_rank = init_distributed()
+    if device is None:
+        device = torch.device("cuda", local_rank) if torch.cuda.is_available() else torch.device("cpu")
+    torch.manual_seed(train_cfg.seed)
+
+    train_set = ClipDataset(
+        ClipStore(store_dir / "train"), train_cfg.frames, train_cfg.crop, train=True,
+        flip_map=flip_map(class_names) if train_cfg.flip else None, seed=train_cfg.seed,
+    )
+    val_set = ClipDataset(ClipStore(store_dir / "validation"), train_cfg.frames, train_cfg.crop, train=False)
+    # One sampler for one process or many: it reshuffles deterministically from (seed, epoch).
+    sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=train_cfg.seed)
+    loader_args = {"batch_size": train_cfg.batch_size, "num_workers": train_cfg.workers,
+                   "pin_memory": device.type == "cuda"}
+    train_loader = DataLoader(train_set, sampler=sampler, drop_last=len(train_set) >= world * train_cfg.batch_size,
+                              **loader_args)
+    # Validation shards without padding, so the summed metrics are exact.
+    val_loader = DataLoader(val_set, sampler=range(rank, len(val_set), world), **loader_args)
+
+    model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained), device)
+    criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
+    optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
+    scheduler = build_scheduler(optimizer, train_cfg.epochs, len(train_loader), train_cfg.warmup_epochs)
+
+    history: list[dict[str, float]] = []
+    best, start = float("-inf"), 0
+    folder = Path(checkpoints) if checkpoints is not None else None
+    if folder is not None:
+        key = run_key(model_cfg, train_cfg, store_dir, class_names)
+        checkpoint = _resume(folder / LAST, key, train_cfg.epochs)
+        if checkpoint is not None:
+            model.load_state_dict(checkpoint["model"])
+            optimizer.load_state_dict(checkpoint["optimizer"])
+            scheduler.load_state_dict(checkpoint["scheduler"])
+            set_rng_state(checkpoint["rng"])
+            history, best, start = checkpoint["history"], checkpoint["best_top1"], checkpoint["epoch"]
+            if is_main_process():
+                print(f"resuming from {folder / LAST} after epoch {start} of {train_cfg.epochs}")
+        elif is_main_process():
+            for name in (LAST, BEST):
+                (folder / name).unlink(missing_ok=True)
+    short_side = json.loads((store_dir / SUMMARY_FILE).read_text())["short_side"]
+    ddp_model = DistributedDataParallel(model) if world > 1 else model
+    amp = device.type == "cuda"
+
+    for epoch in range(start, train_cfg.epochs):
+        sampler.set_epoch(epoch)
+        train_set.set_epoch(epoch)
+        train = train_one_epoch(ddp_model, criterion, optimizer, scheduler, train_loader, device, epoch + 1,
+                                amp=amp, progress=progress)
+        val = evaluate(model, criterion, val_loader, device, amp=amp, progress=progress)
+        metrics = {"epoch": epoch + 1, **{f"train_{k}": v for k, v in train.items() if k not in ("lr", "clips_per_s")},
+                   **{f"val_{k}": v for k, v in val.items()}, "lr": train["lr"], "clips_per_s": train["clips_per_s"]}
+        history.append(metrics)
+        improved = metrics["val_top1"] > best
+        best = max(best, metrics["val_top1"])
+        if folder is not None and is_main_process():
+            folder.mkdir(parents=True, exist_ok=True)
+            state = inference_state(model, model_cfg, train_cfg, class_names, short_side)
+            if improved:
+                save_checkpoint(folder / BEST, {**state, "epoch": epoch + 1, "val_top1": metrics["val_top1"]})
+            save_checkpoint(folder / LAST, {
+                **state, "key": key, "epoch": epoch + 1, "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(), "rng": rng_state(), "best_top1": best, "history": history,
+                "params": {"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
+            })
+        if on_epoch is not None:
+            on_epoch(epoch + 1, metrics)
+    return history

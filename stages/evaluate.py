@@ -1,0 +1,62 @@
+"""DVC stage: evaluate the best checkpoint on the validation split and predict the test split."""
+
+import csv
+import json
+from pathlib import Path
+
+from torch.utils.data import DataLoader
+
+from ssv2 import config
+from ssv2.checkpoint import load_model
+from ssv2.data import ClipDataset
+from ssv2.engine import predict
+from ssv2.report import evaluation_metrics, plot_confusion, plot_per_class
+from ssv2.store import ClipStore
+from ssv2.training import default_device
+
+STORE = Path("data/store")
+CHECKPOINT = Path("models/best.pt")
+OUT = Path("eval")
+
+
+def main() -> None:
+    cfg = config.load(config.EvaluateConfig, "evaluate")
+    device = default_device()
+    model, checkpoint = load_model(CHECKPOINT, device)
+    names = checkpoint["class_names"]
+    loaders = {}
+    for split in ("validation", "test"):
+        store = ClipStore(STORE / split)
+        views = ClipDataset(store, checkpoint["frames"], checkpoint["crop"], train=False, clips=cfg.clips, crops=cfg.crops)
+        loaders[split] = (store, DataLoader(views, batch_size=cfg.batch_size, num_workers=2))
+
+    store, loader = loaders["validation"]
+    probs, targets = predict(model, loader, device)
+    metrics = evaluation_metrics(probs, targets, names)
+    OUT.mkdir(exist_ok=True)
+    summary = {k: v for k, v in metrics.items() if k not in ("per_class", "confusion")}
+    (OUT / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
+    with open(OUT / "per_class.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["class", "samples", "top1"])
+        writer.writerows(zip(names, metrics["confusion"].sum(1).tolist(), metrics["per_class"]))
+    with open(OUT / "confusion.csv", "w", newline="") as f:  # one row per video, as `dvc plots` wants
+        writer = csv.writer(f)
+        writer.writerow(["id", "actual", "predicted"])
+        writer.writerows((i, names[t], names[p]) for i, t, p in zip(store.ids, targets.tolist(), probs.argmax(1).tolist()))
+    plot_confusion(metrics["confusion"], names, OUT / "confusion.png")
+    plot_per_class(metrics["per_class"], names, OUT / "per_class.png")
+
+    store, loader = loaders["test"]
+    probs, _ = predict(model, loader, device)
+    with open(OUT / "test_predictions.csv", "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "top1", "top2", "top3", "top4", "top5"])
+        for ident, top in zip(store.ids, probs.topk(min(5, len(names)), 1).indices.tolist()):
+            writer.writerow([ident, *(names[k] for k in top)])
+    print(f"validation top-1 {metrics['top1']:.1f}%, top-5 {metrics['top5']:.1f}%, "
+          f"time-reversal pairs {metrics['reversal_top1']:.1f}% -> {OUT}/")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""End to end: the real `dvc` CLI runs the pipeline in a temporary copy of the repository."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+from ssv2.sample import make_sample
+
+pytestmark = pytest.mark.slow
+
+TINY = {
+    "sample": {"train_per_class": 2, "validation_per_class": 1, "test_per_class": 1, "broken": 2},
+    "store": {"short_side": 40},
+    "train": {"frames": 4, "crop": 32, "epochs": 2, "batch_size": 8, "workers": 0, "warmup_epochs": 0},
+}
+
+
+def run(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def set_params(repo: Path, changes: dict) -> None:
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for section, values in changes.items():
+        params[section].update(values)
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    """A git + DVC copy of the tracked files of this repository, with tiny params."""
+    copy = tmp_path / "repo"
+    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
+                           text=True, check=True).stdout.split()
+    for name in files:
+        if (REPO / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, copy / name)
+    set_params(copy, TINY)
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
+    run(["git", "init", "-q"], copy)
+    run(["git", "add", "-A"], copy)
+    run([*git, "commit", "-qm", "copy"], copy)
+    return copy
+
+
+def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
+    run(["dvc", "repro"], repo)
+    metrics = json.loads((repo / "eval/metrics.json").read_text())
+    assert 0 <= metrics["top1"] <= 100 and metrics["samples"] == 13
+    skipped = pd.read_csv(repo / "data/store/skipped.csv")
+    assert len(skipped) == 2 and set(skipped["split"]) == {"train"}
+    assert len(pd.read_csv(repo / "eval/test_predictions.csv")) == 13
+    assert len(pd.read_csv(repo / "plots/train.csv")) == 2
+
+    assert "up to date" in run(["dvc", "status"], repo)
+    second = run(["dvc", "repro"], repo)
+    assert "Running stage" not in second
+
+    set_params(repo, {"train": {"lr": 0.02}})
+    status = run(["dvc", "status"], repo)
+    assert "train:" in status and "evaluate:" in status and "materialise:" not in status and "parse:" not in status
+    rerun = run(["dvc", "repro"], repo)
+    assert "Running stage 'train'" in rerun and "Running stage 'materialise'" not in rerun
+
+
+def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path):
+    elsewhere = tmp_path / "downloads" / "ssv2"
+    make_sample(elsewhere, seed=7, per_class={"train": 1, "validation": 1, "test": 1}, broken=3)
+    (elsewhere / "20bn-something-something-v2" / "extra-not-listed.webm").write_bytes(b"")
+    set_params(repo, {"data": {"root": str(elsewhere)}})
+    out = run(["dvc", "repro", "materialise"], repo)
+    assert "Running stage 'sample'" in out and (repo / "data/sample/SKIPPED.txt").is_file()
+    assert "13 train" not in out and "16 train" in out  # 13 classes + 3 broken entries
+    skipped = pd.read_csv(repo / "data/store/skipped.csv", dtype={"id": str})
+    train = json.loads((elsewhere / "labels/something-something-v2-train.json").read_text())
+    broken_ids = {e["id"] for e in train} - set(pd.read_csv(repo / "data/store/train/videos.csv", dtype={"id": str})["id"])
+    assert set(skipped["id"]) == broken_ids and len(broken_ids) == 3
+    assert {r.split(":")[0] for r in skipped["reason"]} == {"missing", "truncated", "empty"}
