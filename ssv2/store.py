@@ -134,8 +134,7 @@ def materialise(
     job = _Job(codec, quality, short_side, max_frames, min_frames)
     workers = workers or os.cpu_count() or 1
     summary, skipped = {"codec": codec, "short_side": short_side, "splits": {}}, []
-    context = multiprocessing.get_context("spawn")  # safe with torch's threads
-    with context.Pool(workers, initializer=_init_worker) if workers > 1 else _nullpool() as pool:
+    with multiprocessing.Pool(workers, initializer=_init_worker) if workers > 1 else _nullpool() as pool:
         for split, table in tables.items():
             split_summary, split_skipped = build_split(table, partial / split, job, pool, desc=f"materialise {split}")
             summary["splits"][split] = split_summary
