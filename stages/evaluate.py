@@ -1,12 +1,18 @@
-"""DVC stage: evaluate the best checkpoint on the validation split and predict the test split."""
+"""DVC stage: evaluate the best checkpoint on the validation split and predict the test split.
+
+Adds the metrics and plots to the training's MLflow run.
+"""
 
 import csv
+import dataclasses
 import json
+import math
 from pathlib import Path
 
+import mlflow
 from torch.utils.data import DataLoader
 
-from ssv2 import config
+from ssv2 import config, tracking
 from ssv2.checkpoint import load_model
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
@@ -21,6 +27,16 @@ OUT = Path("eval")
 
 def main() -> None:
     cfg = config.load(config.EvaluateConfig, "evaluate")
+    with tracking.continue_run(CHECKPOINT.parent):
+        summary = evaluate(cfg)
+        mlflow.log_metrics({f"eval_{k}": v for k, v in summary.items() if not math.isnan(v)})
+        # Params are write-once and were logged by training; this tag says which views these metrics used.
+        mlflow.set_tag("evaluated_with", json.dumps(dataclasses.asdict(cfg)))
+        mlflow.log_artifacts(str(OUT), "evaluation")
+
+
+def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
+    """Write the metrics, tables and plots to OUT; returns the summary metrics."""
     device = default_device()
     model, checkpoint = load_model(CHECKPOINT, device)
     names = checkpoint["class_names"]
@@ -48,14 +64,16 @@ def main() -> None:
     plot_per_class(metrics["per_class"], names, OUT / "per_class.png")
 
     store, loader = loaders["test"]
-    probs, _ = predict(model, loader, device)
     with open(OUT / "test_predictions.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["id", "top1", "top2", "top3", "top4", "top5"])
-        for ident, top in zip(store.ids, probs.topk(min(5, len(names)), 1).indices.tolist()):
-            writer.writerow([ident, *(names[k] for k in top)])
+        if len(store):
+            probs, _ = predict(model, loader, device)
+            for ident, top in zip(store.ids, probs.topk(min(5, len(names)), 1).indices.tolist()):
+                writer.writerow([ident, *(names[k] for k in top)])
     print(f"validation top-1 {metrics['top1']:.1f}%, top-5 {metrics['top5']:.1f}%, "
           f"time-reversal pairs {metrics['reversal_top1']:.1f}% -> {OUT}/")
+    return summary
 
 
 if __name__ == "__main__":

@@ -1,12 +1,18 @@
-"""DVC stage: train a ResNet3D on the clip store; runs as is or under `torchrun --nproc_per_node N`."""
+"""DVC stage: train a ResNet3D on the clip store; runs as is or under `torchrun --nproc_per_node N`.
+
+Logs to MLflow (rank 0 only): params, provenance tags, datasets, per-epoch metrics, artifacts.
+"""
 
 import csv
 import json
 from pathlib import Path
 
-from ssv2 import config
+import mlflow
+
+from ssv2 import config, tracking
 from ssv2.distributed import cleanup, is_main_process
-from ssv2.training import fit
+from ssv2.store import SKIPPED_FILE
+from ssv2.training import fit, run_key
 
 STORE = Path("data/store")
 CLASSES = Path("data/parsed/classes.json")
@@ -24,17 +30,28 @@ def write_history(history: list[dict], path: Path) -> None:
 
 
 def main() -> None:
+    data = config.load(config.DataConfig, "data")
     model_cfg = config.load(config.ModelConfig, "model")
     train_cfg = config.load(config.TrainConfig, "train")
     class_names = json.loads(CLASSES.read_text(encoding="utf-8"))
-    history = fit(model_cfg, train_cfg, STORE, class_names, checkpoints=CHECKPOINTS)
-    if is_main_process():
-        write_history(history, PLOTS)
-        best = max(history, key=lambda m: m["val_top1"])
-        METRICS.parent.mkdir(parents=True, exist_ok=True)
-        METRICS.write_text(json.dumps({"best_epoch": best["epoch"], "best_val_top1": best["val_top1"],
-                                       "final_train_loss": history[-1]["train_loss"]}, indent=2) + "\n")
-        print(f"best validation top-1 {best['val_top1']:.1f}% at epoch {best['epoch']}; model in {CHECKPOINTS}/best.pt")
+    key = run_key(model_cfg, train_cfg, STORE, class_names)
+    with tracking.training_run(config.load_params(), CHECKPOINTS, key, data_roots=[data.root, "data"], store=STORE,
+                               class_names=class_names) as run:
+        history = fit(model_cfg, train_cfg, STORE, class_names, checkpoints=CHECKPOINTS,
+                      on_epoch=tracking.log_epoch if run is not None else None)
+        if is_main_process():
+            write_history(history, PLOTS)
+            best = max(history, key=lambda m: m["val_top1"])
+            METRICS.parent.mkdir(parents=True, exist_ok=True)
+            METRICS.write_text(json.dumps({"best_epoch": best["epoch"], "best_val_top1": best["val_top1"],
+                                           "final_train_loss": history[-1]["train_loss"]}, indent=2) + "\n")
+            if run is not None:
+                tracking.log_history(history)
+                mlflow.log_metrics({"best_val_top1": best["val_top1"], "best_epoch": best["epoch"]})
+                for path in (METRICS, PLOTS):
+                    mlflow.log_artifact(str(path), "training")
+                mlflow.log_artifact(str(STORE / SKIPPED_FILE), "data")  # the videos the store had to skip
+            print(f"best validation top-1 {best['val_top1']:.1f}% at epoch {best['epoch']}; model in {CHECKPOINTS}/best.pt")
     cleanup()
 
 

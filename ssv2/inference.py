@@ -1,0 +1,97 @@
+"""Classify raw videos the way the evaluate stage does: one code path for the CLI, serving and benchmarks.
+
+A video is decoded (with bounded cost), resized to the checkpoint's short side, cut into the
+evaluation's views (`clips` temporal x `crops` spatial, exactly as ClipDataset cuts them from
+the store), and the softmax averaged over the views ranks the classes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import torch
+
+from ssv2.checkpoint import CheckpointError, load_model
+from ssv2.data import crop_origins, segment_indices
+from ssv2.video import decode_video
+
+# Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.
+MAX_DECODED = 360  # frames (30 s at 12 fps); a longer video is classified from its first MAX_DECODED frames
+MAX_PIXELS = 1920 * 1080  # per frame, before resizing; larger frames are refused
+
+Source = str | Path | bytes | BinaryIO
+
+
+def video_views(video: np.ndarray, frames: int, crop: int, clips: int = 1, crops: int = 1) -> torch.Tensor:
+    """(T, H, W, 3) uint8 video -> (clips * crops, 3, frames, crop, crop) uint8, the evaluation's views.
+
+    The same views as ClipDataset(train=False) takes from the clip store: for each temporal
+    view, one frame from each of `frames` segments at offset (view + 0.5) / clips, then the
+    centre crop or the three crops along the long side.
+    """
+    height, width = video.shape[1:3]
+    if min(height, width) < crop:
+        raise ValueError(f"frames of {height}x{width} are smaller than the {crop}-pixel crop")
+    views = []
+    for view in range(clips):
+        clip = video[segment_indices(len(video), frames, offset=(view + 0.5) / clips)]
+        views += [clip[:, t: t + crop, l: l + crop] for t, l in crop_origins(height, width, crop, crops)]
+    return torch.from_numpy(np.ascontiguousarray(np.stack(views))).permute(0, 4, 1, 2, 3)
+
+
+def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple[str, float]]:
+    """The `k` most probable (class name, probability) pairs of one (K,) distribution, best first."""
+    values, indices = probs.topk(min(k, len(class_names)))
+    return [(class_names[i], float(p)) for p, i in zip(values.tolist(), indices.tolist())]
+
+
+class Classifier:
+    """A trained model with its checkpoint's preprocessing: frames, crop, short side, normalisation.
+
+    `max_decoded` and `max_pixels` bound the decoding of untrusted videos (see decode_video).
+    """
+
+    def __init__(
+        self,
+        checkpoint: str | Path,
+        *,
+        clips: int = 1,
+        crops: int = 1,
+        device: str | torch.device = "cpu",
+        max_decoded: int = MAX_DECODED,
+        max_pixels: int = MAX_PIXELS,
+    ):
+        if clips < 1 or crops not in (1, 3):
+            raise ValueError(f"clips must be >= 1 and crops 1 or 3, got clips={clips}, crops={crops}")
+        self.device = torch.device(device)
+        self.model, state = load_model(checkpoint, self.device)
+        missing = [k for k in ("frames", "crop", "short_side", "mean", "std") if k not in state]
+        if missing:
+            raise CheckpointError(f"{checkpoint}: lacks the preprocessing for inference: {', '.join(missing)}")
+        self.class_names: list[str] = state["class_names"]
+        self.frames, self.crop, self.short_side = state["frames"], state["crop"], state["short_side"]
+        self.mean = torch.tensor(state["mean"], device=self.device).view(3, 1, 1, 1)
+        self.std = torch.tensor(state["std"], device=self.device).view(3, 1, 1, 1)
+        self.clips, self.crops = clips, crops
+        self.max_decoded, self.max_pixels = max_decoded, max_pixels
+
+    def decode(self, source: Source, name: str | None = None) -> np.ndarray:
+        """Decode a video file, path or bytes at the checkpoint's short side, within the bounds.
+
+        Raises VideoError naming the video for anything that is not a whole, decodable video.
+        """
+        return decode_video(source, self.short_side, max_decoded=self.max_decoded, max_pixels=self.max_pixels,
+                            name=name)
+
+    def probabilities(self, source: Source, name: str | None = None) -> torch.Tensor:
+        """(K,) class probabilities of one video, the softmax averaged over the evaluation views."""
+        views = video_views(self.decode(source, name), self.frames, self.crop, self.clips, self.crops)
+        clips = (views.to(self.device).float() / 255 - self.mean) / self.std
+        with torch.inference_mode():
+            return self.model(clips).float().softmax(-1).mean(0).cpu()
+
+    def top(self, source: Source, k: int = 5, name: str | None = None) -> list[tuple[str, float]]:
+        """The `k` most probable (class name, probability) pairs of one video, best first."""
+        return top_k(self.probabilities(source, name), self.class_names, k)

@@ -1,0 +1,132 @@
+"""Inference on raw videos: the evaluation's views and probabilities, decoding bounds, and the predict CLI."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch.utils.data import DataLoader
+
+from conftest import moving_square
+from ssv2.checkpoint import save_checkpoint
+from ssv2.config import ModelConfig, TrainConfig
+from ssv2.data import ClipDataset
+from ssv2.engine import predict
+from ssv2.inference import Classifier, top_k, video_views
+from ssv2.models import build_model
+from ssv2.predict import main
+from ssv2.store import ClipStore, materialise
+from ssv2.training import inference_state
+from ssv2.video import VideoError, write_video
+
+TRAIN = TrainConfig(seed=0, frames=4, crop=32, flip=False, epochs=1, batch_size=2, optimizer="sgd", lr=0.01,
+                    momentum=0.9, weight_decay=0.0, warmup_epochs=0, label_smoothing=0.0, workers=0)
+SHORT_SIDE = 40
+
+
+def write_checkpoint(path: Path, class_names: list[str]) -> Path:
+    """A checkpoint as training writes it, with random weights."""
+    torch.manual_seed(0)
+    model = build_model(18, len(class_names)).eval()
+    save_checkpoint(path, inference_state(model, ModelConfig(18, None), TRAIN, class_names, SHORT_SIDE))
+    return path
+
+
+@pytest.fixture(scope="module")
+def names(ssv2_names) -> list[str]:
+    return ssv2_names[:7]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory, names) -> Path:
+    return write_checkpoint(tmp_path_factory.mktemp("model") / "best.pt", names)
+
+
+@pytest.fixture(scope="module")
+def classifier(checkpoint) -> Classifier:
+    return Classifier(checkpoint)
+
+
+@pytest.fixture(scope="module")
+def videos(tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("videos")
+    paths = {"webm": folder / "a.webm", "mp4": folder / "b.mp4", "portrait": folder / "c.webm"}
+    write_video(paths["webm"], moving_square(20, 48, 64, seed=1))
+    write_video(paths["mp4"], moving_square(30, 60, 80, seed=2))
+    write_video(paths["portrait"], moving_square(15, 80, 48, seed=3))
+    return paths
+
+
+@pytest.mark.parametrize("clips", [1, 2])
+@pytest.mark.parametrize("crops", [1, 3])
+@pytest.mark.parametrize("shape", [(40, 60), (60, 40), (40, 40)])
+def test_video_views_shape(clips, crops, shape):
+    video = np.zeros((10, *shape, 3), dtype=np.uint8)
+    assert video_views(video, 4, 32, clips, crops).shape == (clips * crops, 3, 4, 32, 32)
+
+
+def test_video_views_too_small():
+    with pytest.raises(ValueError, match="smaller than the 32-pixel crop"):
+        video_views(np.zeros((5, 20, 60, 3), dtype=np.uint8), 4, 32)
+
+
+@pytest.mark.parametrize("clips, crops", [(1, 1), (2, 3)])
+def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, clips, crops):
+    """The same probabilities as the evaluate stage's loop over the clip store, for webm and mp4."""
+    table = pd.DataFrame({"id": list(videos), "label": [0, 1, 2], "video": [str(p) for p in videos.values()]})
+    materialise({"validation": table}, tmp_path / "store", codec="raw", short_side=SHORT_SIDE, max_frames=96,
+                min_frames=1, workers=1)
+    classifier = Classifier(checkpoint, clips=clips, crops=crops)
+    views = ClipDataset(ClipStore(tmp_path / "store/validation"), TRAIN.frames, TRAIN.crop, train=False,
+                        clips=clips, crops=crops)
+    expected, _ = predict(classifier.model, DataLoader(views, batch_size=3), "cpu", progress=False)
+    actual = torch.stack([classifier.probabilities(path) for path in videos.values()])
+    torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_top_k():
+    probs = torch.tensor([0.1, 0.5, 0.15, 0.25])
+    assert top_k(probs, list("abcd"), 2) == [("b", 0.5), ("d", 0.25)]
+    assert [name for name, _ in top_k(probs, list("abcd"), 5)] == ["b", "d", "c", "a"]
+
+
+def test_decoding_is_bounded(checkpoint, videos):
+    assert len(Classifier(checkpoint, max_decoded=7).decode(videos["mp4"])) == 7
+    with pytest.raises(VideoError, match="too large"):
+        Classifier(checkpoint, max_pixels=64 * 48 - 1).top(videos["webm"])
+
+
+@pytest.mark.parametrize("data, reason", [(b"", "empty"), (b"\x1aE\xdf\xa3 not really a webm", "unreadable")])
+def test_bad_bytes(classifier, data, reason):
+    with pytest.raises(VideoError, match=f"upload: {reason}"):
+        classifier.top(data, name="upload")
+
+
+def test_cli_prints_top5_for_webm_and_mp4(tmp_path, checkpoint, videos, names):
+    garbage = tmp_path / "garbage.webm"
+    garbage.write_bytes(os.urandom(2000))
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        [sys.executable, "-m", "ssv2.predict", str(videos["webm"]), str(garbage), str(videos["mp4"]),
+         "--checkpoint", str(checkpoint)], cwd=tmp_path, env=env, capture_output=True, text=True,
+    )
+    assert result.returncode == 1  # one video failed; the others are still classified
+    assert f"{garbage}: unreadable" in result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(videos["webm"]) and lines[6] == str(videos["mp4"]) and len(lines) == 12
+    for block in (lines[1:6], lines[7:12]):
+        percents = [float(line.split("%")[0]) for line in block]
+        assert percents == sorted(percents, reverse=True) and 0 < sum(percents) <= 100.01
+        assert all(line.split("%  ")[1] in names for line in block)
+
+
+def test_cli_views_and_errors(tmp_path, monkeypatch, capsys, checkpoint, videos):
+    monkeypatch.chdir(tmp_path)  # no params.yaml here: one centre view unless told
+    assert main([str(videos["portrait"]), "--checkpoint", str(checkpoint), "--top", "2", "--crops", "3"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main([str(videos["webm"]), "--checkpoint", str(tmp_path / "none.pt")]) == 2
+    assert "checkpoint not found" in capsys.readouterr().err

@@ -1,0 +1,149 @@
+"""`mlflow models serve` of the registered champion, a real server on loopback: videos in, top-5 out,
+and bad requests answered 4xx while the server keeps serving."""
+
+import base64
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import mlflow
+import pytest
+import requests
+from mlflow import MlflowClient
+
+from conftest import moving_square
+from ssv2 import serving, tracking
+from ssv2.inference import Classifier
+from ssv2.video import VideoError, decode_video, encode_video
+from test_predict import write_checkpoint
+
+pytestmark = pytest.mark.slow
+
+NAME = "ssv2-test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def truncated(data: bytes) -> bytes:
+    """A cut of a video's bytes that decodes as truncated (not as empty)."""
+    for keep in (4, 5, 6, 7):
+        cut = data[: len(data) * keep // 8]
+        try:
+            decode_video(cut)
+        except VideoError as e:
+            if e.reason.startswith("truncated"):
+                return cut
+    raise AssertionError("no cut reads as truncated")
+
+
+@pytest.fixture(scope="module")
+def videos() -> dict[str, bytes]:
+    webm = encode_video(moving_square(24, 48, 64, seed=1), fmt="webm")
+    mp4 = encode_video(moving_square(30, 60, 80, seed=2), fmt="mp4")
+    return {"webm": webm, "mp4": mp4, "truncated": truncated(webm)}
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, ssv2_names, videos):
+    """A tracking store with one registered version under @champion, and the checkpoint it holds."""
+    root = tmp_path_factory.mktemp("serving")
+    checkpoint = write_checkpoint(root / "best.pt", ssv2_names[:7])
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
+        with mlflow.start_run():
+            info = serving.log_model(checkpoint, videos["webm"], clips=2, crops=3, registered_model_name=NAME)
+        tracking.elect(MlflowClient(), NAME, str(info.registered_model_version), 10.0)
+        yield root, checkpoint
+
+
+@pytest.fixture(scope="module")
+def server(store):
+    """`mlflow models serve -m models:/NAME@champion --env-manager local`, as the README runs it."""
+    root, _ = store
+    port = free_port()
+    bin_dir = Path(sys.executable).parent  # mlflow and the uvicorn it runs, from this environment
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
+    process = subprocess.Popen(
+        [str(bin_dir / "mlflow"), "models", "serve", "-m", f"models:/{NAME}@champion", "--env-manager", "local",
+         "-h", "127.0.0.1", "-p", str(port)],
+        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    try:
+        while True:
+            assert process.poll() is None, f"the server exited:\n{process.stdout.read()}"
+            assert time.monotonic() < deadline, "the server did not answer /ping within 120 s"
+            try:
+                if requests.get(f"{url}/ping", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def invoke(url: str, payload) -> requests.Response:
+    return requests.post(f"{url}/invocations", json=payload, timeout=60)
+
+
+def test_a_webm_and_an_mp4_in_one_request(server, store, videos, ssv2_names):
+    response = invoke(server, {"dataframe_split": {"columns": ["video"],
+                                                   "data": [[b64(videos["webm"])], [b64(videos["mp4"])]]}})
+    assert response.status_code == 200, response.text
+    predictions = response.json()["predictions"]
+    assert len(predictions) == 2
+    classifier = Classifier(store[1], clips=2, crops=3)  # the same checkpoint and views, in this process
+    for prediction, fmt in zip(predictions, ("webm", "mp4")):
+        assert len(prediction["classes"]) == 5 and set(prediction["classes"]) <= set(ssv2_names[:7])
+        expected = classifier.top(videos[fmt])
+        assert prediction["classes"] == [name for name, _ in expected]
+        assert prediction["probabilities"] == pytest.approx([p for _, p in expected], abs=1e-5)
+
+
+def test_dataframe_records(server, videos):
+    response = invoke(server, {"dataframe_records": [{"video": b64(videos["mp4"])}]})
+    assert response.status_code == 200, response.text
+    (prediction,) = response.json()["predictions"]
+    assert prediction["probabilities"] == sorted(prediction["probabilities"], reverse=True)
+
+
+BAD = {
+    "garbage": ({"dataframe_split": {"columns": ["video"], "data": [[b64(os.urandom(3000))]]}}, "unreadable"),
+    "empty": ({"dataframe_split": {"columns": ["video"], "data": [[""]]}}, "empty"),
+    "truncated": (None, "truncated"),
+    "missing column": ({"dataframe_split": {"columns": ["clip"], "data": [["AAAA"]]}}, "missing inputs ['video']"),
+    "not base64": ({"dataframe_records": [{"video": "abc"}]}, "Incorrect padding"),
+    "not json": ("{", "valid JSON"),
+    "too many videos": ({"dataframe_split": {"columns": ["video"], "data": [[""]] * 17}}, "at most 16"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_requests_get_4xx_and_the_server_keeps_serving(server, videos, case):
+    payload, message = BAD[case]
+    if case == "truncated":
+        payload = {"dataframe_split": {"columns": ["video"], "data": [[b64(videos["truncated"])]]}}
+    if isinstance(payload, str):
+        response = requests.post(f"{server}/invocations", data=payload, timeout=60,
+                                 headers={"Content-Type": "application/json"})
+    else:
+        response = invoke(server, payload)
+    assert 400 <= response.status_code < 500, response.text
+    assert message in response.json()["message"]
+    assert invoke(server, {"dataframe_records": [{"video": b64(videos["webm"])}]}).status_code == 200

@@ -1,0 +1,128 @@
+"""The training run: resume after an interruption, SIGKILL, and DDP under torchrun."""
+
+import dataclasses
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from conftest import REPO
+from ssv2.annotations import parse_dataset, write_table
+from ssv2.checkpoint import load_checkpoint
+from ssv2.config import DataConfig, ModelConfig, TrainConfig, load_params
+from ssv2.sample import make_sample
+from ssv2.store import materialise
+from ssv2.training import BEST, LAST, fit
+
+MODEL = ModelConfig(depth=18, pretrained=None)
+TRAIN = TrainConfig(seed=0, frames=4, crop=32, flip=True, epochs=2, batch_size=8, optimizer="sgd", lr=0.01,
+                    momentum=0.9, weight_decay=0.0001, warmup_epochs=0.5, label_smoothing=0.1, workers=0)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    """A directory laid out like the repository after the data stages, at tiny sizes."""
+    root = tmp_path_factory.mktemp("workspace")
+    make_sample(root / "data/sample", seed=1, per_class={"train": 2, "validation": 1, "test": 1}, broken=0)
+    params = load_params(REPO / "params.yaml")
+    names, tables = parse_dataset(DataConfig(**{**params["data"], "root": str(root / "data/sample")}))
+    (root / "data/parsed").mkdir(parents=True)
+    (root / "data/parsed/classes.json").write_text(json.dumps(names))
+    for split, table in tables.items():
+        write_table(table, root / f"data/parsed/{split}.csv")
+    materialise(tables, root / "data/store", codec="raw", short_side=40, max_frames=96, min_frames=8, workers=2)
+    params["train"] = dataclasses.asdict(TRAIN)
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    return root
+
+
+def names(workspace: Path) -> list[str]:
+    return json.loads((workspace / "data/parsed/classes.json").read_text())
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    wa, wb = load_checkpoint(a)["model"], load_checkpoint(b)["model"]
+    assert wa.keys() == wb.keys()
+    for key in wa:
+        torch.testing.assert_close(wa[key], wb[key], rtol=0, atol=1e-6, msg=key)
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path):
+    store = workspace / "data/store"
+    whole = fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "whole", progress=False)
+
+    def stop_after_first(epoch, metrics):
+        if epoch == 1:
+            raise Interrupt
+
+    with pytest.raises(Interrupt):
+        fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", on_epoch=stop_after_first,
+            progress=False)
+    assert load_checkpoint(tmp_path / "resumed" / LAST)["epoch"] == 1
+    resumed = fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", progress=False)
+    assert [m["epoch"] for m in resumed] == [1, 2]
+    assert resumed[-1]["train_loss"] == pytest.approx(whole[-1]["train_loss"], abs=1e-6)
+    assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST)
+
+
+def test_other_params_start_afresh(workspace, tmp_path):
+    store = workspace / "data/store"
+    fit(MODEL, dataclasses.replace(TRAIN, epochs=1), store, names(workspace), checkpoints=tmp_path, progress=False)
+    history = fit(MODEL, dataclasses.replace(TRAIN, epochs=1, lr=0.02), store, names(workspace),
+                  checkpoints=tmp_path, progress=False)
+    assert len(history) == 1 and load_checkpoint(tmp_path / LAST)["params"]["train"]["lr"] == 0.02
+    best = load_checkpoint(tmp_path / BEST)
+    assert best["class_names"] == names(workspace) and (best["frames"], best["crop"], best["short_side"]) == (4, 32, 40)
+
+
+def _stage(workspace: Path, launcher: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    return subprocess.Popen([*launcher, str(REPO / "stages/train.py")], cwd=workspace, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def test_sigkill_mid_training_then_rerun_resumes_and_finishes(workspace, tmp_path):
+    run = tmp_path / "run"
+    shutil.copytree(workspace, run, ignore=shutil.ignore_patterns("models", "plots", "metrics"))
+    params = yaml.safe_load((run / "params.yaml").read_text())
+    params["train"]["epochs"] = 3
+    (run / "params.yaml").write_text(yaml.safe_dump(params))
+    process = _stage(run, [sys.executable])
+    deadline = time.monotonic() + 120
+    while not (run / "models" / LAST).exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, process.stdout.read()
+    done = load_checkpoint(run / "models" / LAST)["epoch"]
+    assert done < 3
+
+    rerun = _stage(run, [sys.executable])
+    output, _ = rerun.communicate(timeout=300)
+    assert rerun.returncode == 0, output
+    assert f"resuming from models/{LAST} after epoch {done} of 3" in output
+    assert len((run / "plots/train.csv").read_text().splitlines()) == 1 + 3
+
+
+def test_torchrun_with_two_cpu_processes(workspace, tmp_path):
+    run = tmp_path / "ddp"
+    shutil.copytree(workspace, run, ignore=shutil.ignore_patterns("models", "plots", "metrics"))
+    process = _stage(run, [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"])
+    output, _ = process.communicate(timeout=300)
+    assert process.returncode == 0, output
+    assert output.count("best validation top-1") == 1  # rank 0 alone reports and writes
+    checkpoint = load_checkpoint(run / "models" / LAST)
+    assert checkpoint["epoch"] == 2 and not any(k.startswith("module.") for k in checkpoint["model"])
+    assert len((run / "plots/train.csv").read_text().splitlines()) == 1 + 2
