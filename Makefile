@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Stage commands in dvc.yaml call `python`: make it the environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install repro test bench lock clean
+.PHONY: install repro test bench tune apply-best lock clean
 
 install: $(BIN)/.installed
 
@@ -24,6 +24,16 @@ test: install
 
 bench: install
 	python benchmarks/loader.py
+
+# Optuna search over train.lr, train.frames and model.depth (params.yaml's tune section), tracked in
+# MLflow; rerunning resumes the study. Copies started elsewhere with a PostgreSQL storage join it.
+tune: install
+	dvc repro materialise
+	python -m ssv2.tune
+
+# Write the best params that `make tune` found into params.yaml: `make repro` then trains them.
+apply-best: install
+	python -m ssv2.tune apply
 
 # Re-pin every dependency after changing pyproject.toml.
 lock: install

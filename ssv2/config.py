@@ -86,6 +86,26 @@ class EvaluateConfig:
     batch_size: int
 
 
+@dataclass(frozen=True)
+class TuneConfig:
+    study: str
+    storage: str
+    n_trials: int | None
+    timeout: float | None
+    epochs: int
+    seed: int
+    lr: list[float]
+    frames: list[int]
+    depths: list[int]
+    pruner: str
+    startup_trials: int
+    min_epochs: int
+    reduction_factor: int
+    heartbeat: int
+    grace: int
+    out: str
+
+
 T = TypeVar("T")
 
 # Checks beyond the type: each returns an error message or None.
@@ -94,6 +114,17 @@ _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
     ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
     ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
     ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",
+    ("tune", "lr"): lambda v: None if len(v) == 2 and 0 < v[0] < v[1] else "must be [low, high] with 0 < low < high",
+    ("tune", "frames"): lambda v: None if v and min(v) > 0 else "must be a non-empty list of positive frame counts",
+    ("tune", "depths"): lambda v: None if v and set(v) <= {18, 34, 50} else "must be a non-empty list of 18, 34, 50",
+    ("tune", "pruner"): lambda v: None if v in ("median", "hyperband", "none") else "must be median, hyperband or none",
+    ("tune", "n_trials"): lambda v: None if v is None or v > 0 else "must be positive or null",
+    ("tune", "timeout"): lambda v: None if v is None or v > 0 else "must be positive or null",
+    ("tune", "epochs"): lambda v: None if v > 0 else "must be positive",
+    ("tune", "min_epochs"): lambda v: None if v > 0 else "must be positive",
+    ("tune", "startup_trials"): lambda v: None if v >= 0 else "must not be negative",
+    ("tune", "reduction_factor"): lambda v: None if v > 1 else "must be at least 2",
+    ("tune", "heartbeat"): lambda v: None if v > 0 else "must be positive",
 }
 
 
@@ -106,6 +137,9 @@ def _check_type(value: Any, annotation: Any) -> bool:
         return isinstance(value, (int, float)) and not isinstance(value, bool)
     if annotation is int:
         return isinstance(value, int) and not isinstance(value, bool)
+    if typing.get_origin(annotation) is list:
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_check_type(v, item) for v in value)
     return isinstance(value, annotation)
 
 
@@ -124,7 +158,7 @@ def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE
     for name in names:
         value, annotation = values[name], hints[name]
         if not _check_type(value, annotation):
-            expected = getattr(annotation, "__name__", str(annotation))
+            expected = annotation.__name__ if isinstance(annotation, type) else str(annotation)
             raise ParamsError(
                 f"{source}: {section}.{name} must be {expected}, got {type(value).__name__} {value!r}"
             )
@@ -133,7 +167,21 @@ def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE
             raise ParamsError(f"{source}: {section}.{name} {message}, got {value!r}")
     if cls is TrainConfig and values["crop"] <= 0:
         raise ParamsError(f"{source}: train.crop must be positive, got {values['crop']!r}")
-    return cls(**{n: (float(values[n]) if hints[n] is float else values[n]) for n in names})
+    if cls is TuneConfig:
+        if values["n_trials"] is None and values["timeout"] is None:
+            raise ParamsError(f"{source}: tune.n_trials and tune.timeout are both null; the search would never end")
+        if values["grace"] <= values["heartbeat"]:
+            raise ParamsError(f"{source}: tune.grace must exceed tune.heartbeat, got {values['grace']!r}")
+    return cls(**{n: _convert(values[n], hints[n]) for n in names})
+
+
+def _convert(value: Any, annotation: Any) -> Any:
+    """YAML's ints as floats where a float is expected, also inside lists."""
+    if typing.get_origin(annotation) is list:
+        return [_convert(v, typing.get_args(annotation)[0]) for v in value]
+    if isinstance(value, int) and float in (annotation, *typing.get_args(annotation)):
+        return float(value)
+    return value
 
 
 def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:

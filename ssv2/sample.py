@@ -24,7 +24,9 @@ from tqdm import tqdm
 from ssv2.video import VideoError, decode_video, encode_video, write_video
 
 HEIGHT = 240
-WIDTHS = (180, 240, 320, 360, 426)  # portrait to 16:9; yuv420p needs even sides
+# Portrait to 4:3 (yuv420p needs even sides): wider frames would leave most of a moving
+# object's path outside the square training crop.
+WIDTHS = (180, 240, 288, 320)
 FRAMES = (24, 60)  # 2 to 5 s at 12 fps, inclusive
 SPLITS = ("train", "validation", "test")
 BROKEN = ("missing", "truncated", "empty", "garbage")
@@ -76,19 +78,24 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: float
 
 
 def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """A colour gradient with a faint blotchy texture, and its two end colours."""
-    ends = list(rng.uniform(40, 215, (2, 3)))
+    """A muted table-top gradient with a faint blotchy texture, and its two end colours.
+
+    Backgrounds stay near grey so that the moving objects, not the scenery, carry the class:
+    a network trained from scratch on a few hundred clips must find the motion quickly.
+    """
+    base = rng.uniform(90, 170)
+    ends = list(base + rng.uniform(-20, 20, (2, 3)))
     angle = rng.uniform(0, 2 * np.pi)
     y, x = np.mgrid[:height, :width]
     t = x * np.cos(angle) + y * np.sin(angle)
     t = (t - t.min()) / (np.ptp(t) + 1e-9)
     image = ends[0] + t[..., None] * (ends[1] - ends[0])
-    image += _smooth_noise(rng, height, width, rng.uniform(8, 30))[..., None] * rng.uniform(4, 12)
+    image += _smooth_noise(rng, height, width, rng.uniform(8, 30))[..., None] * rng.uniform(2, 6)
     image += rng.normal(0, 1.5, (height, width, 1))  # faint grain; static, so cheap for VP9
     return image.astype(np.float32), ends
 
 
-def _colour(rng: np.random.Generator, avoid: list[np.ndarray], distance: float = 100) -> np.ndarray:
+def _colour(rng: np.random.Generator, avoid: list[np.ndarray], distance: float = 150) -> np.ndarray:
     """A colour at least `distance` from each of `avoid` (best effort), so objects stand out."""
     for _ in range(50):
         colour = rng.uniform(0, 255, 3)
@@ -148,8 +155,8 @@ def _resample(image: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
 
 def _progress(rng: np.random.Generator, frames: int) -> np.ndarray:
     """0 -> 1 over the video: a rest, a smooth move at a random pace, a rest."""
-    start = rng.uniform(0, 0.3) * (frames - 1)
-    end = (frames - 1) * (1 - rng.uniform(0, 0.3))
+    start = rng.uniform(0, 0.15) * (frames - 1)
+    end = (frames - 1) * (1 - rng.uniform(0, 0.15))
     s = np.clip((np.arange(frames) - start) / (end - start), 0, 1)
     return s * s * (3 - 2 * s)
 
@@ -167,7 +174,7 @@ def _jitter(rng: np.random.Generator, frames: int, amplitude: float) -> np.ndarr
 def _move(rng: np.random.Generator, height: int, width: int, frames: int, direction: tuple[int, int]) -> Frames:
     """One object travelling 45-75% of the frame along `direction` ((dy, dx), one of them +-1)."""
     background, ends = _background(rng, height, width)
-    shape = _shape(rng, min(height, width) * rng.uniform(0.08, 0.15), ends)
+    shape = _shape(rng, min(height, width) * rng.uniform(0.15, 0.25), ends)
     along = 0 if direction[0] else 1
     extent, radius = (height, width), shape.half
     length = rng.uniform(0.45, 0.75) * (extent[along] - 2 * radius[along])
@@ -187,7 +194,7 @@ def _move(rng: np.random.Generator, height: int, width: int, frames: int, direct
 def _zoom(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
     """The camera approaches an object: the scene grows 1.8-2.8x as the object comes to the centre."""
     background, ends = _background(rng, height, width)
-    shape = _shape(rng, min(height, width) * rng.uniform(0.07, 0.13), ends)
+    shape = _shape(rng, min(height, width) * rng.uniform(0.12, 0.2), ends)
     centre = np.array([rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width])
     _paste(background, shape, *centre)
     zoom = 1 + _progress(rng, frames) * rng.uniform(0.8, 1.8)
@@ -210,7 +217,7 @@ def _pan(rng: np.random.Generator, height: int, width: int, frames: int) -> Fram
     margin = 6  # room for the vertical shake
     scene_h, scene_w = height + 2 * margin, int(width + travel) + 2 * margin
     background, ends = _background(rng, scene_h, scene_w)
-    size = min(height, width) * rng.uniform(0.08, 0.14)
+    size = min(height, width) * rng.uniform(0.15, 0.24)
     for k in range(1 + int(rng.integers(0, 3))):  # the filmed object near the middle, then clutter
         shape = _shape(rng, size * rng.uniform(0.7, 1.2), ends)
         reach = width / 3 if k == 0 else scene_w / 2 - shape.half[1]
@@ -228,7 +235,7 @@ def _pan(rng: np.random.Generator, height: int, width: int, frames: int) -> Fram
 def _cover(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
     """A larger second object slides in from any side and comes to rest on top of the first."""
     background, ends = _background(rng, height, width)
-    below = _shape(rng, min(height, width) * rng.uniform(0.07, 0.11), ends)
+    below = _shape(rng, min(height, width) * rng.uniform(0.12, 0.18), ends)
     cover_half = max(below.half) * rng.uniform(1.3, 1.6, 2)
     cover = Shape(bool(rng.random() < 0.5), (float(cover_half[0]), float(cover_half[1])),
                   _colour(rng, [*ends, below.colour]))
@@ -247,7 +254,7 @@ def _cover(rng: np.random.Generator, height: int, width: int, frames: int) -> Fr
 def _closer(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
     """Two objects, far apart on a mostly horizontal line, move until they nearly touch."""
     background, ends = _background(rng, height, width)
-    size = min(height, width) * rng.uniform(0.07, 0.12)
+    size = min(height, width) * rng.uniform(0.12, 0.2)
     first = _shape(rng, size, ends)
     second = _shape(rng, size * rng.uniform(0.8, 1.2), [*ends, first.colour])
     radius = max(*first.half, *second.half)
@@ -272,7 +279,7 @@ def _closer(rng: np.random.Generator, height: int, width: int, frames: int) -> F
 def _hold(rng: np.random.Generator, height: int, width: int, frames: int) -> Frames:
     """One object held still in a hand: it only wobbles a few pixels."""
     background, ends = _background(rng, height, width)
-    shape = _shape(rng, min(height, width) * rng.uniform(0.08, 0.16), ends)
+    shape = _shape(rng, min(height, width) * rng.uniform(0.15, 0.25), ends)
     place = np.array([rng.uniform(0.25, 0.75) * height, rng.uniform(0.25, 0.75) * width])
     centres = place + _jitter(rng, frames, rng.uniform(2, 5))
     return _render(background, [shape], centres[:, None])

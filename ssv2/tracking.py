@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import warnings
 from collections.abc import Iterator, Mapping
@@ -145,7 +146,11 @@ def log_datasets(store: Path, class_names: list[str], source: str) -> None:
             warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
             warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
             dataset = mlflow.data.from_pandas(videos, source=source, targets="label", name=f"ssv2-{split}")
-        mlflow.log_input(dataset, context=context)
+            mlflow.log_input(dataset, context=context)  # the schema, and its hint, are computed here
+
+
+def _exit_on_signal(signum: int, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 @contextmanager
@@ -162,6 +167,8 @@ def training_run(
     if not is_rank_zero():
         yield None
         return
+    # `kill` (SIGTERM) then ends the run as FAILED instead of leaving it RUNNING.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     run_file = folder / RUN_FILE
     run_id = resumable_run(run_file, key, folder / "last.pt")
     with mlflow.start_run(run_id=run_id) as run:

@@ -1,0 +1,122 @@
+"""Benchmark what pruning saves: the same trials with and without the pruner, in one run.
+
+Draws --trials parameter sets (lr, frames, depth) from the tune section's search space with a
+seeded sampler, and trains each of them twice through `ssv2.tune.objective`, the sweep's own
+objective: once with no pruner, once with the tune section's pruner. Training is deterministic
+given the params, so a trial the pruner lets finish reaches the same value in both sweeps and
+any loss in the best value is the pruner's doing. Prints, per trial and per sweep, the epochs
+and seconds spent and the best validation top-1, then the saving.
+
+By default it builds a small sample store in a temporary folder (--per-class train videos per
+class, 3 validation videos per class, short side 40) so that it runs in minutes on 2 cores;
+--store data/store benchmarks the materialised store at the sizes of params.yaml.
+
+    python benchmarks/pruning.py [--trials 12] [--epochs 4] [--store data/store]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+from optuna.trial import TrialState
+
+from ssv2 import config
+from ssv2.annotations import parse_dataset
+from ssv2.config import TuneConfig
+from ssv2.sample import LAYOUT, make_sample
+from ssv2.store import materialise
+from ssv2.tune import Sweep, describe, load_sweep, make_pruner, objective, suggest
+
+
+def build_store(folder: Path, per_class: int) -> tuple[Path, Path]:
+    """A small synthetic store and its class names under `folder`."""
+    root = folder / "sample"
+    make_sample(root, seed=0, per_class={"train": per_class, "validation": 3, "test": 0}, broken=0)
+    data = config.DataConfig(str(root), *(LAYOUT[k] for k in ("labels", "train", "validation", "test", "videos")))
+    class_names, tables = parse_dataset(data)
+    materialise({s: tables[s] for s in ("train", "validation")}, folder / "store", codec="raw", short_side=40,
+                max_frames=96, min_frames=8)
+    (folder / "classes.json").write_text(json.dumps(class_names))
+    return folder / "store", folder / "classes.json"
+
+
+def draw_trials(tune: TuneConfig, n: int, seed: int) -> list[dict]:
+    """n parameter sets from the search space, the same in every sweep that uses this seed."""
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=seed))
+    return [suggest(study.ask(), tune) for _ in range(n)]
+
+
+def sweep(base: Sweep, trials: list[dict], pruner: str) -> tuple[optuna.Study, float]:
+    """Run `trials` in order with `pruner`; returns the study and the seconds it took."""
+    tune = dataclasses.replace(base.tune, pruner=pruner)
+    study = optuna.create_study(direction="maximize", pruner=make_pruner(tune))
+    for values in trials:
+        study.enqueue_trial(values)
+    setup = dataclasses.replace(base, tune=tune)
+    start = time.perf_counter()
+    study.optimize(lambda trial: objective(trial, setup), n_trials=len(trials))
+    return study, time.perf_counter() - start
+
+
+def epochs(study: optuna.Study) -> int:
+    return sum(len(t.intermediate_values) for t in study.trials)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    tune = config.load(TuneConfig, "tune")
+    parser.add_argument("--trials", type=int, default=12, help="parameter sets to train in each sweep")
+    parser.add_argument("--epochs", type=int, default=4, help="epochs per trial (default: 4)")
+    parser.add_argument("--pruner", choices=("median", "hyperband"), default=tune.pruner if tune.pruner != "none"
+                        else "median", help="the pruner to measure (default: tune.pruner)")
+    parser.add_argument("--frames", type=int, nargs="+", default=[2, 4], help="frame counts to try (default: 2 4)")
+    parser.add_argument("--depths", type=int, nargs="+", default=[18], help="depths to try (default: 18)")
+    parser.add_argument("--crop", type=int, default=32, help="train.crop (default: 32)")
+    parser.add_argument("--seed", type=int, default=tune.seed, help="seed of the drawn trials (default: tune.seed)")
+    parser.add_argument("--store", type=Path, help="a materialised clip store (with --classes); default: build one")
+    parser.add_argument("--classes", type=Path, default=Path("data/parsed/classes.json"))
+    parser.add_argument("--per-class", type=int, default=6, help="train videos per class of the built store")
+    args = parser.parse_args()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store, classes = (args.store, args.classes) if args.store else build_store(Path(tmp), args.per_class)
+        base = load_sweep(store=store, classes=classes)
+        base = dataclasses.replace(
+            base, train=dataclasses.replace(base.train, crop=args.crop),
+            tune=dataclasses.replace(base.tune, epochs=args.epochs, frames=args.frames, depths=args.depths))
+        trials = draw_trials(base.tune, args.trials, args.seed)
+        t = base.tune
+        print(f"{args.trials} trials drawn with seed {args.seed} from lr {t.lr[0]:g}..{t.lr[1]:g} (log), frames "
+              f"{t.frames}, depths {t.depths}; {args.epochs} epochs each, crop {args.crop}, on {store}\n"
+              f"pruner {args.pruner}: startup_trials {t.startup_trials}, min_epochs {t.min_epochs}"
+              f"{f', reduction_factor {t.reduction_factor}' if args.pruner == 'hyperband' else ''}", flush=True)
+        full, full_s = sweep(base, trials, "none")
+        print(f"no pruning: {epochs(full)} epochs in {full_s:.0f} s", flush=True)
+        pruned, pruned_s = sweep(base, trials, args.pruner)
+
+    print(f"\n{'trial':>5}  {'params':34}  {'no pruning':>18}  {args.pruner + ' pruning':>28}")
+    for a, b in zip(full.trials, pruned.trials):
+        seconds = (b.datetime_complete - b.datetime_start).total_seconds()
+        print(f"{a.number:>5}  {describe(a.params):34}  {len(a.intermediate_values):2} ep {a.value:6.1f}%  "
+              f"{(a.datetime_complete - a.datetime_start).total_seconds():4.0f} s  "
+              f"{len(b.intermediate_values):2} ep {max(b.intermediate_values.values()):6.1f}% "
+              f"{b.state.name.lower():8} {seconds:4.0f} s")
+    same = [a.value == b.value for a, b in zip(full.trials, pruned.trials) if b.state == TrialState.COMPLETE]
+    print(f"\n{'sweep':12} {'epochs':>6} {'seconds':>8} {'best top-1':>10}")
+    for name, study, seconds in (("no pruning", full, full_s), (args.pruner, pruned, pruned_s)):
+        print(f"{name:12} {epochs(study):6} {seconds:8.0f} {study.best_value:9.1f}%")
+    print(f"\npruning saves {1 - epochs(pruned) / epochs(full):.0%} of the epochs and {1 - pruned_s / full_s:.0%} "
+          f"of the seconds; best validation top-1 {pruned.best_value:.1f}% vs {full.best_value:.1f}% "
+          f"({pruned.best_value - full.best_value:+.1f} points); {sum(same)} of {len(same)} trials that ran to the "
+          f"end reached the same value in both sweeps")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,323 @@
+"""Optuna search: search space, pruning, MLflow tracking, best params back to params.yaml, shared workers.
+
+The PostgreSQL tests need a server: .ci/run starts one and sets SSV2_TEST_POSTGRES_URL.
+"""
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from functools import partial
+from pathlib import Path
+
+import mlflow
+import optuna
+import pytest
+import sqlalchemy
+import yaml
+from optuna.trial import TrialState
+
+from conftest import REPO
+from ssv2 import config, tune
+from ssv2.annotations import parse_dataset
+from ssv2.config import ParamsError, TuneConfig
+from ssv2.sample import LAYOUT, make_sample
+from ssv2.store import materialise
+
+# The local server that .ci/run sets up; tried when SSV2_TEST_POSTGRES_URL is unset.
+LOCAL_POSTGRES = "postgresql+psycopg2://ssv2:ssv2@127.0.0.1:5432/ssv2_test"
+TINY_TRAIN = {"frames": 4, "crop": 32, "batch_size": 16, "workers": 0, "warmup_epochs": 0}
+TINY_TUNE = {"n_trials": 3, "timeout": None, "epochs": 2, "seed": 0, "lr": [0.0001, 0.01], "frames": [2, 4],
+             "depths": [18], "pruner": "none", "startup_trials": 1, "min_epochs": 1, "reduction_factor": 3,
+             "heartbeat": 1, "grace": 2}
+
+
+@pytest.fixture(scope="module")
+def tiny_repo(tmp_path_factory) -> Path:
+    """A working directory as `python -m ssv2.tune` expects it: params.yaml, a tiny clip store and class names."""
+    repo = tmp_path_factory.mktemp("repo")
+    root = repo / "sample"
+    make_sample(root, seed=0, per_class={"train": 1, "validation": 1, "test": 0}, broken=0, workers=2)
+    data = config.DataConfig(str(root), *(LAYOUT[k] for k in ("labels", "train", "validation", "test", "videos")))
+    class_names, tables = parse_dataset(data)
+    materialise({s: tables[s] for s in ("train", "validation")}, repo / "data/store", codec="raw", short_side=40,
+                max_frames=16, min_frames=8, workers=1)
+    (repo / "data/parsed").mkdir(parents=True)
+    (repo / "data/parsed/classes.json").write_text(json.dumps(class_names))
+    params = config.load_params(REPO / "params.yaml")
+    params["train"].update(TINY_TRAIN)
+    params["tune"].update(TINY_TUNE)
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return repo
+
+
+@pytest.fixture(scope="module")
+def tracking(tmp_path_factory):
+    """A throwaway MLflow tracking store for this module's tests."""
+    uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_experiment(tune.EXPERIMENT)  # creates the database once, before any worker process uses it
+    yield uri
+    mlflow.set_tracking_uri(None)
+
+
+def sweep_in(repo: Path, tmp_path: Path, **changes) -> tune.Sweep:
+    """The tiny repo's sweep with its own study in a SQLite file under tmp_path."""
+    sweep = tune.load_sweep(repo / "params.yaml", repo / "data/store", repo / "data/parsed/classes.json")
+    tune_cfg = dataclasses.replace(sweep.tune, study=f"test-{uuid.uuid4().hex[:8]}",
+                                   storage=f"sqlite:///{tmp_path / 'optuna.db'}", out=str(tmp_path / "best.yaml"),
+                                   **changes)
+    return dataclasses.replace(sweep, tune=tune_cfg)
+
+
+def runs_of(study_name: str, role: str) -> list[mlflow.entities.Run]:
+    return mlflow.search_runs(experiment_names=[tune.EXPERIMENT], output_format="list",
+                              filter_string=f"tags.`optuna.study` = '{study_name}' and tags.`optuna.role` = '{role}'")
+
+
+# ---------------------------------------------------------------- search space and config
+
+
+def test_search_space_comes_from_the_tune_section():
+    space = TuneConfig(**{**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml",
+                          "lr": [0.001, 0.1], "frames": [8, 16, 32], "depths": [18, 34, 50]})
+    study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
+    values = [tune.suggest(study.ask(), space) for _ in range(30)]
+    assert all(0.001 <= v["lr"] <= 0.1 for v in values)
+    assert {v["frames"] for v in values} == {8, 16, 32} and {v["depth"] for v in values} == {18, 34, 50}
+
+
+def test_trial_values_go_on_top_of_params_yaml(tiny_repo):
+    sweep = tune.load_sweep(tiny_repo / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
+    model_cfg, train_cfg = tune.trial_configs(sweep, {"lr": 0.003, "frames": 2, "depth": 34})
+    assert model_cfg == dataclasses.replace(sweep.model, depth=34)
+    assert train_cfg == dataclasses.replace(sweep.train, lr=0.003, frames=2, epochs=TINY_TUNE["epochs"])
+
+
+def test_repository_tune_section_loads():
+    tune_cfg = config.load(TuneConfig, "tune", REPO / "params.yaml")
+    assert tune_cfg.storage == "sqlite:///optuna.db" and set(tune_cfg.depths) <= {18, 34, 50}
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"lr": [0.1, 0.001]}, r"tune.lr must be \[low, high\] with 0 < low < high"),
+    ({"lr": [0.001]}, r"tune.lr must be \[low, high\]"),
+    ({"frames": [8, "16"]}, r"tune.frames must be list\[int\]"),
+    ({"depths": [18, 101]}, r"tune.depths must be a non-empty list of 18, 34, 50"),
+    ({"pruner": "asha"}, r"tune.pruner must be median, hyperband or none"),
+    ({"n_trials": None, "timeout": None}, r"tune.n_trials and tune.timeout are both null"),
+    ({"grace": 1}, r"tune.grace must exceed tune.heartbeat"),
+])
+def test_bad_tune_section_names_the_key(changes, message):
+    values = {**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml", **changes}
+    with pytest.raises(ParamsError, match=message):
+        config.from_dict(TuneConfig, values, "tune")
+
+
+def test_pretrained_weights_restrict_the_depths(tiny_repo, tmp_path):
+    params = config.load_params(tiny_repo / "params.yaml")
+    params["model"]["pretrained"] = "r3d_18.pth"
+    params["tune"]["depths"] = [18, 50]
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
+    with pytest.raises(ParamsError, match=r"tune.depths must be \[18\]"):
+        tune.load_sweep(tmp_path / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
+
+
+# ---------------------------------------------------------------- pruning
+
+
+def test_median_pruner_stops_a_trial_below_the_median_after_min_epochs():
+    space = TuneConfig(**{**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml", "pruner": "median",
+                          "startup_trials": 1, "min_epochs": 2, "epochs": 4})
+    study = optuna.create_study(direction="maximize", pruner=tune.make_pruner(space))
+    curves = [[10, 20, 30, 40], [5, 6, 7, 8], [50, 60, 70, 80]]
+    epochs_run = []
+
+    def objective(trial):
+        for epoch, value in enumerate(curves[trial.number], start=1):
+            epochs_run.append(trial.number)
+            trial.report(value, epoch)
+            if trial.should_prune():
+                raise optuna.TrialPruned()
+        return max(curves[trial.number])
+
+    study.optimize(objective, n_trials=3)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.PRUNED, TrialState.COMPLETE]
+    assert epochs_run.count(1) == space.min_epochs  # pruned at the first epoch it could be
+
+
+# ---------------------------------------------------------------- MLflow tracking, in this process
+
+
+def test_study_tracks_each_trial_in_a_nested_run_and_resumes(tiny_repo, tmp_path, tracking):
+    sweep = sweep_in(tiny_repo, tmp_path, n_trials=1)
+    study = tune.run_study(sweep)
+    (trial,) = study.trials
+    assert trial.state == TrialState.COMPLETE
+    (parent,) = runs_of(sweep.tune.study, "study")
+    (run,) = runs_of(sweep.tune.study, "trial")
+    assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
+    assert run.data.tags["state"] == "complete" and run.data.tags["optuna.trial"] == "0"
+    assert {k: run.data.params[k] for k in ("lr", "frames", "depth")} == {k: str(v) for k, v in trial.params.items()}
+    client = mlflow.MlflowClient()
+    history = client.get_metric_history(run.info.run_id, "val_top1")
+    assert [(m.step, m.value) for m in history] == list(trial.intermediate_values.items())
+    assert len(history) == TINY_TUNE["epochs"]
+    assert parent.data.metrics["best_val_top1"] == trial.value and parent.data.tags["best.train.lr"] == str(trial.params["lr"])
+    best = yaml.safe_load(Path(sweep.tune.out).read_text())
+    assert best["params"] == {"train.lr": trial.params["lr"], "train.frames": trial.params["frames"], "model.depth": 18}
+
+    # Rerunning with a larger budget continues the same study under the same parent run.
+    study = tune.run_study(dataclasses.replace(sweep, tune=dataclasses.replace(sweep.tune, n_trials=2)))
+    assert [t.number for t in study.trials] == [0, 1]
+    (parent,) = runs_of(sweep.tune.study, "study")
+    assert sorted(r.data.tags["optuna.trial"] for r in runs_of(sweep.tune.study, "trial")) == ["0", "1"]
+    assert parent.data.metrics["best_val_top1"] == study.best_value
+    assert parent.data.tags["best_trial"] == str(study.best_trial.number)
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "plots")}
+    assert artifacts == {f"plots/{name}.png" for name in tune.PLOTS}
+
+
+def test_pruned_and_failed_trials_are_marked_and_the_study_goes_on(tiny_repo, tmp_path, tracking):
+    sweep = sweep_in(tiny_repo, tmp_path)
+    experiment_id = mlflow.get_experiment_by_name(tune.EXPERIMENT).experiment_id
+    study = optuna.create_study(study_name=sweep.tune.study, direction="maximize",
+                                pruner=optuna.pruners.ThresholdPruner(lower=101.0))  # no top-1 reaches 101%
+    broken = dataclasses.replace(sweep, train=dataclasses.replace(sweep.train, crop=64))  # larger than the store's frames
+    with mlflow.start_run(experiment_id=experiment_id):
+        study.optimize(partial(tune.tracked_objective, sweep=sweep, experiment_id=experiment_id), n_trials=1)
+        study.optimize(partial(tune.tracked_objective, sweep=broken, experiment_id=experiment_id), n_trials=2,
+                       catch=(Exception,))
+    assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.FAIL, TrialState.FAIL]
+    runs = {int(r.data.tags["optuna.trial"]): r for r in runs_of(sweep.tune.study, "trial")}
+    assert [runs[n].data.tags["state"] for n in range(3)] == ["pruned", "failed", "failed"]
+    assert [runs[n].info.status for n in range(3)] == ["FINISHED", "FAILED", "FAILED"]
+    assert len(mlflow.MlflowClient().get_metric_history(runs[0].info.run_id, "val_top1")) == 1  # stopped after epoch 1
+
+
+# ---------------------------------------------------------------- back to params.yaml
+
+
+def test_apply_best_changes_the_three_values_and_keeps_every_other_byte(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text((REPO / "params.yaml").read_text())
+    best = tmp_path / "best.yaml"
+    best.write_text(yaml.safe_dump({"params": {"train.lr": 1e-05, "train.frames": 16, "model.depth": 34}}))
+    before = params.read_text().splitlines()
+    changes = tune.apply_best(best, params)
+    after = params.read_text().splitlines()
+    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    assert len(before) == len(after) and len(changed) == 3
+    assert all(a.split("#")[1:] == b.split("#")[1:] for a, b in changed)  # the comments stay
+    assert config.load(config.TrainConfig, "train", params).lr == 1e-05
+    assert config.load(config.TrainConfig, "train", params).frames == 16
+    assert config.load(config.ModelConfig, "model", params).depth == 34
+    assert config.load(config.TrainConfig, "train", params).seed == config.load(config.TrainConfig, "train", REPO / "params.yaml").seed
+    assert changes["model.depth"][1] == 34
+
+
+def test_apply_best_rejects_a_bad_file(tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text((REPO / "params.yaml").read_text())
+    with pytest.raises(FileNotFoundError, match="run `python -m ssv2.tune` first"):
+        tune.apply_best(tmp_path / "missing.yaml", params)
+    best = tmp_path / "best.yaml"
+    best.write_text(yaml.safe_dump({"params": {"train.epochs": 3}}))
+    with pytest.raises(ParamsError, match=r"best.yaml: 'params' must map some of train.lr"):
+        tune.apply_best(best, params)
+    best.write_text(yaml.safe_dump({"params": {"model.depth": 20}}))
+    with pytest.raises(ParamsError, match="model.depth must be 18, 34 or 50"):
+        tune.apply_best(best, params)
+    assert params.read_text() == (REPO / "params.yaml").read_text()
+
+
+# ---------------------------------------------------------------- workers sharing a PostgreSQL study
+
+
+@pytest.fixture(scope="module")
+def postgres_url() -> str:
+    url = os.environ.get("SSV2_TEST_POSTGRES_URL")
+    try:
+        engine = sqlalchemy.create_engine(url or LOCAL_POSTGRES, connect_args={"connect_timeout": 3})
+        with engine.connect():
+            pass
+    except sqlalchemy.exc.OperationalError as e:
+        if url:
+            pytest.fail(f"SSV2_TEST_POSTGRES_URL={url} is set but unreachable: {e}")
+        pytest.skip("no PostgreSQL server: run .ci/run, which starts one and sets SSV2_TEST_POSTGRES_URL")
+    return url or LOCAL_POSTGRES
+
+
+def postgres_repo(repo: Path, tmp_path: Path, url: str, **changes) -> tuple[Path, str]:
+    """A copy of the tiny repo's params.yaml whose study lives in PostgreSQL; returns the folder and the study name."""
+    study = f"test-{uuid.uuid4().hex[:8]}"
+    params = config.load_params(repo / "params.yaml")
+    params["tune"].update({"study": study, "storage": url, "out": str(tmp_path / "best.yaml"), **changes})
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    for name in ("data",):
+        (tmp_path / name).symlink_to(repo / name)
+    return tmp_path, study
+
+
+def worker(cwd: Path, tracking: str, *args: str) -> subprocess.Popen:
+    env = {**os.environ, "MLFLOW_TRACKING_URI": tracking}
+    return subprocess.Popen([sys.executable, "-m", "ssv2.tune", *args], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> str:
+    output, _ = process.communicate(timeout=timeout)
+    assert process.returncode == 0, output
+    return output
+
+
+@pytest.mark.slow
+def test_two_workers_share_a_study_without_duplicated_or_lost_trials(tiny_repo, tmp_path, tracking, postgres_url):
+    cwd, name = postgres_repo(tiny_repo, tmp_path, postgres_url, n_trials=4, epochs=1)
+    workers = [worker(cwd, tracking) for _ in range(2)]
+    for process in workers:
+        finish(process)
+    study = optuna.load_study(study_name=name, storage=postgres_url)
+    numbers = [t.number for t in study.trials]
+    assert numbers == list(range(len(numbers))) and 4 <= len(numbers) <= 5  # two may start the last at once
+    assert all(t.state == TrialState.COMPLETE for t in study.trials)
+    assert len({t.user_attrs["worker"] for t in study.trials}) == 2  # both did some of the work
+    assert len(runs_of(name, "study")) == 1
+    assert sorted(int(r.data.tags["optuna.trial"]) for r in runs_of(name, "trial")) == numbers
+    optuna.delete_study(study_name=name, storage=postgres_url)
+
+
+@pytest.mark.slow
+def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_path, tracking, postgres_url):
+    cwd, name = postgres_repo(tiny_repo, tmp_path, postgres_url, n_trials=1, epochs=200)
+    storage = optuna.storages.RDBStorage(postgres_url)
+    doomed = worker(cwd, tracking)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and doomed.poll() is None:
+        trials = optuna.load_study(study_name=name, storage=storage).trials if name in optuna.get_all_study_names(storage) else []
+        if trials and trials[0].intermediate_values:
+            break  # mid-trial: it has finished an epoch
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"the worker never got through an epoch:\n{doomed.communicate()[0]}")
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    time.sleep(TINY_TUNE["grace"] + 1)
+
+    # The next worker fails the stale trial before its first one, then reruns its params.
+    params = yaml.safe_load((cwd / "params.yaml").read_text())
+    params["tune"]["epochs"] = 1
+    (cwd / "params.yaml").write_text(yaml.safe_dump(params))
+    output = finish(worker(cwd, tracking, "--n-trials", "3"))
+    assert "trial 0 lost its worker" in output
+    study = optuna.load_study(study_name=name, storage=storage)
+    assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
+    assert study.trials[1].system_attrs["failed_trial"] == 0 and study.trials[1].params == study.trials[0].params
+    killed = mlflow.get_run(study.trials[0].user_attrs[tune.RUN_ATTR])
+    assert killed.data.tags["state"] == "failed" and killed.info.status == "KILLED"
+    assert study.best_trial.number in (1, 2)  # usable
+    optuna.delete_study(study_name=name, storage=postgres_url)
