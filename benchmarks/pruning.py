@@ -7,9 +7,10 @@ given the params, so a trial the pruner lets finish reaches the same value in bo
 any loss in the best value is the pruner's doing. Prints, per trial and per sweep, the epochs
 and seconds spent and the best validation top-1, then the saving.
 
-By default it builds a small sample store in a temporary folder (--per-class train videos per
-class, 3 validation videos per class, short side 40) so that it runs in minutes on 2 cores;
---store data/store benchmarks the materialised store at the sizes of params.yaml.
+By default it stores the embedded sample's train and validation videos at short side 40 in a
+temporary folder and trains 4-frame (or 2-frame) 32x32 crops of R3D-18, so that it runs in about
+15 minutes on 2 cores; `--store data/store --crop 56 --frames 4 8` benchmarks the materialised
+store at params.yaml's sizes instead (hours on 2 cores).
 
     python benchmarks/pruning.py [--trials 12] [--epochs 4] [--store data/store]
 """
@@ -34,10 +35,10 @@ from ssv2.store import materialise
 from ssv2.tune import Sweep, describe, load_sweep, make_pruner, objective, suggest
 
 
-def build_store(folder: Path, per_class: int) -> tuple[Path, Path]:
-    """A small synthetic store and its class names under `folder`."""
+def build_store(folder: Path, train: int, validation: int) -> tuple[Path, Path]:
+    """The embedded sample's train and validation videos, stored at short side 40, and the class names."""
     root = folder / "sample"
-    make_sample(root, seed=0, per_class={"train": per_class, "validation": 3, "test": 0}, broken=0)
+    make_sample(root, seed=0, per_class={"train": train, "validation": validation, "test": 0}, broken=0)
     data = config.DataConfig(str(root), *(LAYOUT[k] for k in ("labels", "train", "validation", "test", "videos")))
     class_names, tables = parse_dataset(data)
     materialise({s: tables[s] for s in ("train", "validation")}, folder / "store", codec="raw", short_side=40,
@@ -72,7 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tune = config.load(TuneConfig, "tune")
     parser.add_argument("--trials", type=int, default=12, help="parameter sets to train in each sweep")
-    parser.add_argument("--epochs", type=int, default=4, help="epochs per trial (default: 4)")
+    parser.add_argument("--epochs", type=int, default=tune.epochs, help="epochs per trial (default: tune.epochs)")
     parser.add_argument("--pruner", choices=("median", "hyperband"), default=tune.pruner if tune.pruner != "none"
                         else "median", help="the pruner to measure (default: tune.pruner)")
     parser.add_argument("--frames", type=int, nargs="+", default=[2, 4], help="frame counts to try (default: 2 4)")
@@ -81,12 +82,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=tune.seed, help="seed of the drawn trials (default: tune.seed)")
     parser.add_argument("--store", type=Path, help="a materialised clip store (with --classes); default: build one")
     parser.add_argument("--classes", type=Path, default=Path("data/parsed/classes.json"))
-    parser.add_argument("--per-class", type=int, default=6, help="train videos per class of the built store")
+    parser.add_argument("--per-class", type=int, nargs=2, default=None, metavar=("TRAIN", "VALIDATION"),
+                        help="videos per class of the built store (default: the sample section's)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     with tempfile.TemporaryDirectory() as tmp:
-        store, classes = (args.store, args.classes) if args.store else build_store(Path(tmp), args.per_class)
+        sample = config.load(config.SampleConfig, "sample")
+        per_class = args.per_class or (sample.train_per_class, sample.validation_per_class)
+        store, classes = (args.store, args.classes) if args.store else build_store(Path(tmp), *per_class)
         base = load_sweep(store=store, classes=classes)
         base = dataclasses.replace(
             base, train=dataclasses.replace(base.train, crop=args.crop),

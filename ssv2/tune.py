@@ -96,7 +96,7 @@ def objective(trial: optuna.Trial, sweep: Sweep, on_epoch: EpochCallback | None 
         if on_epoch is not None:
             on_epoch(epoch, metrics)
         trial.report(metrics["val_top1"], epoch)
-        if trial.should_prune():
+        if epoch < train_cfg.epochs and trial.should_prune():  # after the last epoch there is nothing left to save
             raise optuna.TrialPruned(f"validation top-1 {metrics['val_top1']:.1f}% after epoch {epoch}")
 
     history = fit(model_cfg, train_cfg, sweep.store, sweep.class_names, on_epoch=report, progress=False)
@@ -150,7 +150,8 @@ def make_pruner(tune: TuneConfig) -> optuna.pruners.BasePruner:
 
 def _on_stale(study: optuna.Study, trial: FrozenTrial, retry: RetryHeartbeatStaleTrialCallback) -> None:
     """A killed worker's trial, just marked failed by Optuna: close its MLflow run and queue its params again."""
-    print(f"trial {trial.number} lost its worker (no heartbeat): marked failed and queued again", flush=True)
+    again = "; its params run again" if not trial.system_attrs.get("retry_history") else ""  # retried once at most
+    print(f"trial {trial.number} lost its worker (no heartbeat): marked failed{again}", flush=True)
     if run_id := trial.user_attrs.get(RUN_ATTR):
         client = mlflow.MlflowClient()
         try:

