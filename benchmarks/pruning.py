@@ -5,22 +5,20 @@ seeded sampler, and trains each of them twice through `ssv2.tune.objective`, the
 objective: once with no pruner, once with the tune section's pruner. Training is deterministic
 given the params, so a trial the pruner lets finish reaches the same value in both sweeps and
 any loss in the best value is the pruner's doing. Prints, per trial and per sweep, the epochs
-and seconds spent and the best validation top-1, then the saving.
+and seconds spent and the best validation top-1, then the saving. Epochs are the measure of
+compute; seconds also count whatever else the machine was doing meanwhile.
 
-By default it stores the embedded sample's train and validation videos at short side 40 in a
-temporary folder and trains 4-frame (or 2-frame) 32x32 crops of R3D-18, so that it runs in about
-15 minutes on 2 cores; `--store data/store --crop 56 --frames 4 8` benchmarks the materialised
-store at params.yaml's sizes instead (hours on 2 cores).
+It trains on the materialised clip store (`dvc repro materialise` builds it) at params.yaml's
+sizes. Depth defaults to 18 alone: depths 34 and 50 cost two to three times as much per epoch
+and would make the benchmark take hours on 2 cores, while the pruner decides the same way.
 
-    python benchmarks/pruning.py [--trials 12] [--epochs 4] [--store data/store]
+    python benchmarks/pruning.py [--trials 10] [--epochs N] [--pruner median|hyperband]
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,23 +26,8 @@ import optuna
 from optuna.trial import TrialState
 
 from ssv2 import config
-from ssv2.annotations import parse_dataset
 from ssv2.config import TuneConfig
-from ssv2.sample import LAYOUT, make_sample
-from ssv2.store import materialise
-from ssv2.tune import Sweep, describe, load_sweep, make_pruner, objective, suggest
-
-
-def build_store(folder: Path, train: int, validation: int) -> tuple[Path, Path]:
-    """The embedded sample's train and validation videos, stored at short side 40, and the class names."""
-    root = folder / "sample"
-    make_sample(root, seed=0, per_class={"train": train, "validation": validation, "test": 0}, broken=0)
-    data = config.DataConfig(str(root), *(LAYOUT[k] for k in ("labels", "train", "validation", "test", "videos")))
-    class_names, tables = parse_dataset(data)
-    materialise({s: tables[s] for s in ("train", "validation")}, folder / "store", codec="raw", short_side=40,
-                max_frames=96, min_frames=8)
-    (folder / "classes.json").write_text(json.dumps(class_names))
-    return folder / "store", folder / "classes.json"
+from ssv2.tune import CLASSES, STORE, Sweep, describe, load_sweep, make_pruner, objective, suggest
 
 
 def draw_trials(tune: TuneConfig, n: int, seed: int) -> list[dict]:
@@ -72,38 +55,37 @@ def epochs(study: optuna.Study) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     tune = config.load(TuneConfig, "tune")
-    parser.add_argument("--trials", type=int, default=12, help="parameter sets to train in each sweep")
+    train = config.load(config.TrainConfig, "train")
+    parser.add_argument("--trials", type=int, default=10, help="parameter sets to train in each sweep (default: 10)")
     parser.add_argument("--epochs", type=int, default=tune.epochs, help="epochs per trial (default: tune.epochs)")
     parser.add_argument("--pruner", choices=("median", "hyperband"), default=tune.pruner if tune.pruner != "none"
                         else "median", help="the pruner to measure (default: tune.pruner)")
-    parser.add_argument("--frames", type=int, nargs="+", default=[2, 4], help="frame counts to try (default: 2 4)")
+    parser.add_argument("--frames", type=int, nargs="+", default=tune.frames, help="frame counts to try "
+                        "(default: tune.frames)")
     parser.add_argument("--depths", type=int, nargs="+", default=[18], help="depths to try (default: 18)")
-    parser.add_argument("--crop", type=int, default=32, help="train.crop (default: 32)")
+    parser.add_argument("--crop", type=int, default=train.crop, help="train.crop (default: params.yaml's)")
     parser.add_argument("--seed", type=int, default=tune.seed, help="seed of the drawn trials (default: tune.seed)")
-    parser.add_argument("--store", type=Path, help="a materialised clip store (with --classes); default: build one")
-    parser.add_argument("--classes", type=Path, default=Path("data/parsed/classes.json"))
-    parser.add_argument("--per-class", type=int, nargs=2, default=None, metavar=("TRAIN", "VALIDATION"),
-                        help="videos per class of the built store (default: the sample section's)")
+    parser.add_argument("--store", type=Path, default=STORE, help=f"the materialised clip store (default: {STORE})")
+    parser.add_argument("--classes", type=Path, default=CLASSES, help=f"its class names (default: {CLASSES})")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
-    with tempfile.TemporaryDirectory() as tmp:
-        sample = config.load(config.SampleConfig, "sample")
-        per_class = args.per_class or (sample.train_per_class, sample.validation_per_class)
-        store, classes = (args.store, args.classes) if args.store else build_store(Path(tmp), *per_class)
-        base = load_sweep(store=store, classes=classes)
-        base = dataclasses.replace(
-            base, train=dataclasses.replace(base.train, crop=args.crop),
-            tune=dataclasses.replace(base.tune, epochs=args.epochs, frames=args.frames, depths=args.depths))
-        trials = draw_trials(base.tune, args.trials, args.seed)
-        t = base.tune
-        print(f"{args.trials} trials drawn with seed {args.seed} from lr {t.lr[0]:g}..{t.lr[1]:g} (log), frames "
-              f"{t.frames}, depths {t.depths}; {args.epochs} epochs each, crop {args.crop}, on {store}\n"
-              f"pruner {args.pruner}: startup_trials {t.startup_trials}, min_epochs {t.min_epochs}"
-              f"{f', reduction_factor {t.reduction_factor}' if args.pruner == 'hyperband' else ''}", flush=True)
-        full, full_s = sweep(base, trials, "none")
-        print(f"no pruning: {epochs(full)} epochs in {full_s:.0f} s", flush=True)
-        pruned, pruned_s = sweep(base, trials, args.pruner)
+    try:
+        base = load_sweep(store=args.store, classes=args.classes)
+    except (config.ParamsError, FileNotFoundError) as e:
+        raise SystemExit(f"error: {e}") from None
+    base = dataclasses.replace(
+        base, train=dataclasses.replace(base.train, crop=args.crop),
+        tune=dataclasses.replace(base.tune, epochs=args.epochs, frames=args.frames, depths=args.depths))
+    trials = draw_trials(base.tune, args.trials, args.seed)
+    t = base.tune
+    print(f"{args.trials} trials drawn with seed {args.seed} from lr {t.lr[0]:g}..{t.lr[1]:g} (log), frames "
+          f"{t.frames}, depths {t.depths}; {args.epochs} epochs each, crop {args.crop}, on {args.store}\n"
+          f"pruner {args.pruner}: startup_trials {t.startup_trials}, min_epochs {t.min_epochs}"
+          f"{f', reduction_factor {t.reduction_factor}' if args.pruner == 'hyperband' else ''}", flush=True)
+    full, full_s = sweep(base, trials, "none")
+    print(f"no pruning: {epochs(full)} epochs in {full_s:.0f} s", flush=True)
+    pruned, pruned_s = sweep(base, trials, args.pruner)
 
     print(f"\n{'trial':>5}  {'params':34}  {'no pruning':>18}  {args.pruner + ' pruning':>28}")
     for a, b in zip(full.trials, pruned.trials):

@@ -77,8 +77,9 @@ def _smooth_noise(rng: np.random.Generator, height: int, width: int, cell: float
     return _resample(grid, np.arange(height) / cell, np.arange(width) / cell)[..., 0]
 
 
-def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.ndarray, list[np.ndarray]]:
-    """A muted table-top gradient with a faint blotchy texture, and its two end colours.
+def _background(rng: np.random.Generator, height: int, width: int,
+                texture: tuple[float, float] = (2, 6)) -> tuple[np.ndarray, list[np.ndarray]]:
+    """A muted table-top gradient with a blotchy texture of `texture` contrast, and its two end colours.
 
     Backgrounds stay near grey so that the moving objects, not the scenery, carry the class:
     a network trained from scratch on a few hundred clips must find the motion quickly.
@@ -90,7 +91,7 @@ def _background(rng: np.random.Generator, height: int, width: int) -> tuple[np.n
     t = x * np.cos(angle) + y * np.sin(angle)
     t = (t - t.min()) / (np.ptp(t) + 1e-9)
     image = ends[0] + t[..., None] * (ends[1] - ends[0])
-    image += _smooth_noise(rng, height, width, rng.uniform(8, 30))[..., None] * rng.uniform(2, 6)
+    image += _smooth_noise(rng, height, width, rng.uniform(8, 30))[..., None] * rng.uniform(*texture)
     image += rng.normal(0, 1.5, (height, width, 1))  # faint grain; static, so cheap for VP9
     return image.astype(np.float32), ends
 
@@ -216,9 +217,11 @@ def _pan(rng: np.random.Generator, height: int, width: int, frames: int) -> Fram
     travel = rng.uniform(0.4, 0.8) * width
     margin = 6  # room for the vertical shake
     scene_h, scene_w = height + 2 * margin, int(width + travel) + 2 * margin
-    background, ends = _background(rng, scene_h, scene_w)
+    # Only the scenery moving with the object tells a pan from an object pushed across a still
+    # table, so the scene is more textured and cluttered than elsewhere.
+    background, ends = _background(rng, scene_h, scene_w, texture=(8, 14))
     size = min(height, width) * rng.uniform(0.15, 0.24)
-    for k in range(1 + int(rng.integers(0, 3))):  # the filmed object near the middle, then clutter
+    for k in range(3 + int(rng.integers(0, 3))):  # the filmed object near the middle, then clutter
         shape = _shape(rng, size * rng.uniform(0.7, 1.2), ends)
         reach = width / 3 if k == 0 else scene_w / 2 - shape.half[1]
         _paste(background, shape, rng.uniform(0.25, 0.75) * scene_h, scene_w / 2 + rng.uniform(-reach, reach))
