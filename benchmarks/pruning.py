@@ -43,8 +43,14 @@ def sweep(base: Sweep, trials: list[dict], pruner: str) -> tuple[optuna.Study, f
     for values in trials:
         study.enqueue_trial(values)
     setup = dataclasses.replace(base, tune=tune)
+
+    def done(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        print(f"  {pruner}: trial {trial.number} ({describe(trial.params)}) {trial.state.name.lower()} after "
+              f"{len(trial.intermediate_values)} epochs, best top-1 {max(trial.intermediate_values.values()):.1f}%",
+              flush=True)
+
     start = time.perf_counter()
-    study.optimize(lambda trial: objective(trial, setup), n_trials=len(trials))
+    study.optimize(lambda trial: objective(trial, setup), n_trials=len(trials), callbacks=[done])
     return study, time.perf_counter() - start
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,22 @@ def crop_origins(height: int, width: int, crop: int, crops: int) -> list[tuple[i
     if height > width:
         return [(0, centre[1]), centre, (height - crop, centre[1])]
     return [(centre[0], 0), centre, (centre[0], width - crop)]
+
+
+def eval_views(take: Callable[[np.ndarray], np.ndarray], count: int, height: int, width: int, frames: int,
+               crop: int, clips: int = 1, crops: int = 1) -> np.ndarray:
+    """The evaluation's (clips * crops, frames, crop, crop, 3) views of a video of `count` frames.
+
+    `take(indices)` returns those frames of the video, (len(indices), height, width, 3). For each
+    temporal view, one frame from each of `frames` segments at offset (view + 0.5) / clips, then
+    the centre crop or the three crops along the long side. The evaluate stage (from the clip
+    store) and inference (from a decoded video) both cut their views here.
+    """
+    views = []
+    for view in range(clips):
+        video = take(segment_indices(count, frames, offset=(view + 0.5) / clips))
+        views += [video[:, t: t + crop, l: l + crop] for t, l in crop_origins(height, width, crop, crops)]
+    return np.stack(views)
 
 
 def _to_tensor(frames: np.ndarray) -> torch.Tensor:
@@ -93,8 +110,6 @@ class ClipDataset(Dataset):
             if self.flip_map is not None and rng.random() < 0.5:
                 clip, label = clip[:, :, ::-1], self.flip_map[label]
             return self._finish(_to_tensor(clip)), label
-        views = []
-        for view in range(self.clips):
-            video = self.store.frames(i, segment_indices(count, self.frames, offset=(view + 0.5) / self.clips))
-            views += [_to_tensor(video[:, t: t + c, l: l + c]) for t, l in crop_origins(height, width, c, self.crops)]
-        return self._finish(torch.stack(views)), label
+        views = eval_views(lambda indices: self.store.frames(i, indices), count, height, width, self.frames, c,
+                           self.clips, self.crops)
+        return self._finish(torch.from_numpy(views).permute(0, 4, 1, 2, 3)), label

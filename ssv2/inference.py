@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ssv2.checkpoint import CheckpointError, load_model
-from ssv2.data import crop_origins, segment_indices
+from ssv2.data import eval_views
 from ssv2.video import decode_video
 
 # Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.
@@ -25,20 +25,12 @@ Source = str | Path | bytes | BinaryIO
 
 
 def video_views(video: np.ndarray, frames: int, crop: int, clips: int = 1, crops: int = 1) -> torch.Tensor:
-    """(T, H, W, 3) uint8 video -> (clips * crops, 3, frames, crop, crop) uint8, the evaluation's views.
-
-    The same views as ClipDataset(train=False) takes from the clip store: for each temporal
-    view, one frame from each of `frames` segments at offset (view + 0.5) / clips, then the
-    centre crop or the three crops along the long side.
-    """
+    """(T, H, W, 3) uint8 video -> (clips * crops, 3, frames, crop, crop) uint8, the evaluation's views."""
     height, width = video.shape[1:3]
     if min(height, width) < crop:
         raise ValueError(f"frames of {height}x{width} are smaller than the {crop}-pixel crop")
-    views = []
-    for view in range(clips):
-        clip = video[segment_indices(len(video), frames, offset=(view + 0.5) / clips)]
-        views += [clip[:, t: t + crop, l: l + crop] for t, l in crop_origins(height, width, crop, crops)]
-    return torch.from_numpy(np.ascontiguousarray(np.stack(views))).permute(0, 4, 1, 2, 3)
+    views = eval_views(video.__getitem__, len(video), height, width, frames, crop, clips, crops)
+    return torch.from_numpy(views).permute(0, 4, 1, 2, 3)
 
 
 def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple[str, float]]:
