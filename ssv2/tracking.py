@@ -27,6 +27,7 @@ from mlflow.exceptions import MlflowException
 
 RUN_FILE = "mlflow_run.json"  # beside the checkpoints: which run the training logs to
 CHAMPION = "champion"
+EXPERIMENT = "ssv2-train"  # where training runs go unless MLFLOW_EXPERIMENT_NAME/_ID or `mlflow run` say otherwise
 TOP1_TAG = "val_top1"  # on every registered version: the validation top-1 that the champion rule compares
 
 
@@ -171,6 +172,8 @@ def training_run(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     run_file = folder / RUN_FILE
     run_id = resumable_run(run_file, key, folder / "last.pt")
+    if not {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"} & set(os.environ):
+        mlflow.set_experiment(EXPERIMENT)
     with mlflow.start_run(run_id=run_id) as run:
         record = {"run_id": run.info.run_id, "key": key, "tracking_uri": mlflow.get_tracking_uri(), "trained": False}
         folder.mkdir(parents=True, exist_ok=True)

@@ -120,6 +120,7 @@ def trained(workspace) -> str:
 def test_training_run_params_tags_inputs_and_artifacts(workspace, trained):
     run = mlflow.get_run(trained)
     assert run.info.status == "FINISHED"
+    assert mlflow.get_experiment(run.info.experiment_id).name == tracking.EXPERIMENT
     params = yaml.safe_load((workspace / "params.yaml").read_text())
     assert run.data.params == tracking.flatten(params)  # every param, flattened, once
     assert run.data.params["train.lr"] == "0.01" and run.data.params["model.pretrained"] == "None"
