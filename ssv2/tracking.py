@@ -108,6 +108,21 @@ def champion_decision(candidate: float, champion: float | None) -> bool:
 # ---------------------------------------------------------------- runs
 
 
+def experiment(name: str) -> str:
+    """The id of experiment `name`, created if need be.
+
+    Unlike mlflow.set_experiment this leaves MLFLOW_EXPERIMENT_ID alone, which child processes
+    would inherit even when they log to another tracking store.
+    """
+    client = MlflowClient()
+    if (found := client.get_experiment_by_name(name)) is not None:
+        return found.experiment_id
+    try:
+        return client.create_experiment(name)
+    except MlflowException:  # another process created it meanwhile
+        return client.get_experiment_by_name(name).experiment_id
+
+
 def _run_exists(client: MlflowClient, run_id: str) -> bool:
     try:
         return client.get_run(run_id).info.lifecycle_stage == "active"
@@ -172,9 +187,10 @@ def training_run(
     signal.signal(signal.SIGTERM, _exit_on_signal)
     run_file = folder / RUN_FILE
     run_id = resumable_run(run_file, key, folder / "last.pt")
-    if not {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"} & set(os.environ):
-        mlflow.set_experiment(EXPERIMENT)
-    with mlflow.start_run(run_id=run_id) as run:
+    experiment_id = None
+    if run_id is None and not {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"} & set(os.environ):
+        experiment_id = experiment(EXPERIMENT)
+    with mlflow.start_run(run_id=run_id, experiment_id=experiment_id) as run:
         record = {"run_id": run.info.run_id, "key": key, "tracking_uri": mlflow.get_tracking_uri(), "trained": False}
         folder.mkdir(parents=True, exist_ok=True)
         run_file.write_text(json.dumps(record, indent=2) + "\n")

@@ -41,6 +41,7 @@ from sqlalchemy.engine import make_url
 
 from ssv2 import config
 from ssv2.config import ModelConfig, ParamsError, TrainConfig, TuneConfig
+from ssv2.tracking import experiment
 from ssv2.training import EpochCallback, fit
 
 STORE = Path("data/store")
@@ -188,13 +189,6 @@ def open_study(tune: TuneConfig) -> tuple[optuna.Study, bool]:
         return optuna.load_study(study_name=tune.study, storage=storage, sampler=sampler, pruner=pruner), False
 
 
-def _experiment_id() -> str:
-    try:
-        return mlflow.set_experiment(EXPERIMENT).experiment_id
-    except mlflow.exceptions.MlflowException:  # another worker created it at the same moment
-        return mlflow.set_experiment(EXPERIMENT).experiment_id
-
-
 def parent_run(study: optuna.Study, created: bool, tune: TuneConfig, experiment_id: str, wait: float = 30) -> str:
     """The study's MLflow parent run: made by the worker that created the study, found by the others."""
     client = mlflow.MlflowClient()
@@ -268,7 +262,7 @@ def remaining_trials(study: optuna.Study, n_trials: int | None) -> int | None:
 def run_study(sweep: Sweep) -> optuna.Study:
     """Run or resume the study of `sweep.tune` until it has n_trials trials or this worker hits the timeout."""
     tune = sweep.tune
-    experiment_id = _experiment_id()
+    experiment_id = experiment(EXPERIMENT)
     study, created = open_study(tune)
     parent_id = parent_run(study, created, tune, experiment_id)
     todo = remaining_trials(study, tune.n_trials)

@@ -195,6 +195,15 @@ def test_champion_decision(candidate, champion, promote):
     assert tracking.champion_decision(candidate, champion) is promote
 
 
+def test_experiment_is_made_once_and_leaves_the_environment_alone(tmp_path, monkeypatch):
+    # mlflow.set_experiment exports MLFLOW_EXPERIMENT_ID, which broke child processes logging elsewhere.
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
+    first = tracking.experiment("ssv2-x")
+    assert tracking.experiment("ssv2-x") == first and MlflowClient().get_experiment(first).name == "ssv2-x"
+    assert "MLFLOW_EXPERIMENT_ID" not in os.environ
+
+
 def test_champion_moves_only_to_a_better_version(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     monkeypatch.chdir(tmp_path)

@@ -27,6 +27,7 @@ from ssv2.annotations import parse_dataset
 from ssv2.config import ParamsError, TuneConfig
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import materialise
+from ssv2.tracking import experiment
 
 # The local server that .ci/run sets up; tried when SSV2_TEST_POSTGRES_URL is unset.
 LOCAL_POSTGRES = "postgresql+psycopg2://ssv2:ssv2@127.0.0.1:5432/ssv2_test"
@@ -60,7 +61,7 @@ def tracking(tmp_path_factory):
     """A throwaway MLflow tracking store for this module's tests."""
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
-    mlflow.set_experiment(tune.EXPERIMENT)  # creates the database once, before any worker process uses it
+    experiment(tune.EXPERIMENT)  # creates the database once, before any worker process uses it
     yield uri
     mlflow.set_tracking_uri(None)
 
