@@ -10,7 +10,6 @@ vs bare PyAV decoding of the same files. Every figure is the median of --repeats
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import statistics
 import tempfile
 import time
@@ -24,7 +23,7 @@ from ssv2.annotations import parse_split, read_labels
 from ssv2.data import ClipDataset, segment_indices
 from ssv2.sample import make_sample
 from ssv2.store import ClipStore, materialise
-from ssv2.video import decode_video
+from ssv2.video import decode_video, process_context
 
 FRAMES, CROP, SHORT_SIDE = 8, 56, 64
 
@@ -67,7 +66,7 @@ def _bare_decode(path: str) -> int:
 
 def bare_decode_rate(videos: list[str], workers: int) -> float:
     start = time.perf_counter()
-    with multiprocessing.Pool(workers) as pool:
+    with process_context().Pool(workers) as pool:  # started as materialise starts its workers
         list(pool.imap(_bare_decode, videos, chunksize=2))
     return len(videos) / (time.perf_counter() - start)
 

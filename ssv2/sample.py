@@ -21,7 +21,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 from tqdm import tqdm
 
-from ssv2.video import VideoError, decode_video, encode_video, write_video
+from ssv2.video import VideoError, decode_video, encode_video, process_context, write_video
 
 HEIGHT = 240
 # Portrait to 4:3 (yuv420p needs even sides): wider frames would leave most of a moving
@@ -431,7 +431,7 @@ def make_sample(root: Path, seed: int, per_class: dict[str, int], broken: int, w
         if workers == 1:
             list(progress(map(_write, tasks)))
         else:
-            with ProcessPoolExecutor(workers) as pool:
+            with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
                 list(progress(pool.map(_write, tasks, chunksize=4)))
     except BaseException:
         shutil.rmtree(partial_root, ignore_errors=True)

@@ -10,7 +10,6 @@ Frames are read by seeking into a memory map, so a clip costs only its own frame
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import shutil
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ import torch
 from torchvision.io import decode_jpeg, encode_jpeg
 from tqdm import tqdm
 
-from ssv2.video import VideoError, decode_video
+from ssv2.video import VideoError, decode_video, process_context
 
 CODECS = ("raw", "jpeg")
 SKIPPED_FILE = "skipped.csv"
@@ -134,7 +133,7 @@ def materialise(
     job = _Job(codec, quality, short_side, max_frames, min_frames)
     workers = workers or os.cpu_count() or 1
     summary, skipped = {"codec": codec, "short_side": short_side, "splits": {}}, []
-    with multiprocessing.Pool(workers, initializer=_init_worker) if workers > 1 else _nullpool() as pool:
+    with process_context().Pool(workers, initializer=_init_worker) if workers > 1 else _nullpool() as pool:
         for split, table in tables.items():
             split_summary, split_skipped = build_split(table, partial / split, job, pool, desc=f"materialise {split}")
             summary["splits"][split] = split_summary

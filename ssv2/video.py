@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import multiprocessing
 from pathlib import Path
 from typing import BinaryIO
 
@@ -153,3 +154,13 @@ def write_video(path: str | Path, frames: np.ndarray, fps: int = FPS) -> None:
     data = encode_video(frames, fps=fps, fmt=path.suffix.lstrip(".").lower())
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+
+
+def process_context() -> multiprocessing.context.BaseContext:
+    """Where decoding pools start their workers: a fresh server process, not a fork of the caller.
+
+    Forking a process that already runs threads (MLflow's, a notebook's, pytest's) can copy a
+    held lock into the child, which then waits forever; forkserver and spawn never do.
+    """
+    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                       else "spawn")
