@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from conftest import REPO
+from ssv2.checkpoint import load_checkpoint
 from ssv2.sample import make_sample
 
 pytestmark = pytest.mark.slow
@@ -68,12 +69,19 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     second = run(["dvc", "repro"], repo)
     assert "Running stage" not in second
 
-    set_params(repo, {"train": {"lr": 0.02}})
+    # A sweep's best params, applied the documented way: the next repro trains exactly them.
+    best = {"study": "ssv2", "trial": 3, "val_top1": 50.0,
+            "params": {"train.lr": 0.02, "train.frames": 8, "model.depth": 18}}
+    (repo / "tune").mkdir()
+    (repo / "tune/best_params.yaml").write_text(yaml.safe_dump(best))
+    run([sys.executable, "-m", "ssv2.tune", "apply"], repo)
     status = run(["dvc", "status"], repo)
     assert "train:" in status and "materialise:" not in status and "parse:" not in status
     rerun = run(["dvc", "repro"], repo)
     assert "Running stage 'train'" in rerun and "Running stage 'evaluate'" in rerun
     assert "Running stage 'materialise'" not in rerun and "Running stage 'parse'" not in rerun
+    trained = load_checkpoint(repo / "models/last.pt")["params"]
+    assert trained["train"]["lr"] == 0.02 and trained["train"]["frames"] == 8 and trained["model"]["depth"] == 18
 
 
 def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path):
