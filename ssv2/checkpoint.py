@@ -6,8 +6,9 @@ import os
 import pickle
 import random
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 import torch
@@ -20,19 +21,20 @@ class CheckpointError(ValueError):
     """A checkpoint file that cannot be read or lacks what is asked of it."""
 
 
-def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
-    """Write `state` to `path` atomically: readers (and a later resume) see the old file or the new one.
+def atomic_write(path: str | Path, write: Callable[[BinaryIO], None]) -> None:
+    """Write a file atomically: readers (and a later resume) see the old file or the new one.
 
-    The data goes to a temporary file in the same directory (so the rename stays on one file
-    system), is flushed to disk, then renamed over `path`; a process killed mid-write leaves at
-    most a stray `.<name>.*.tmp` beside an intact checkpoint.
+    `write` fills a temporary file in the same directory (so the rename stays on one file
+    system), which is flushed to disk, then renamed over `path`; a process killed mid-write
+    leaves at most a stray `.<name>.*.tmp` beside an intact file. Concurrent writers each
+    rename a whole file.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
+            write(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -45,6 +47,11 @@ def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def save_checkpoint(path: str | Path, state: dict[str, Any]) -> None:
+    """Write `state` to `path` atomically (see atomic_write)."""
+    atomic_write(path, lambda f: torch.save(state, f))
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> dict[str, Any]:

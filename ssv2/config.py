@@ -111,6 +111,7 @@ T = TypeVar("T")
 # Checks beyond the type: each returns an error message or None.
 _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
     ("model", "depth"): lambda v: None if v in (18, 34, 50) else "must be 18, 34 or 50",
+    ("train", "crop"): lambda v: None if v > 0 else "must be positive",
     ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
     ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
     ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",
@@ -126,6 +127,18 @@ _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
     ("tune", "reduction_factor"): lambda v: None if v > 1 else "must be at least 2",
     ("tune", "heartbeat"): lambda v: None if v > 0 else "must be positive",
 }
+
+
+def _check_tune(values: dict[str, Any]) -> str | None:
+    if values["n_trials"] is None and values["timeout"] is None:
+        return "tune.n_trials and tune.timeout are both null; the search would never end"
+    if values["grace"] <= values["heartbeat"]:
+        return f"tune.grace must exceed tune.heartbeat, got {values['grace']!r}"
+    return None
+
+
+# Checks across the keys of a section, once each key is valid on its own: an error message or None.
+_SECTION_CHECKS: dict[str, typing.Callable[[dict[str, Any]], str | None]] = {"tune": _check_tune}
 
 
 def _check_type(value: Any, annotation: Any) -> bool:
@@ -165,13 +178,9 @@ def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE
         check = _CHECKS.get((section, name))
         if check and (message := check(value)):
             raise ParamsError(f"{source}: {section}.{name} {message}, got {value!r}")
-    if cls is TrainConfig and values["crop"] <= 0:
-        raise ParamsError(f"{source}: train.crop must be positive, got {values['crop']!r}")
-    if cls is TuneConfig:
-        if values["n_trials"] is None and values["timeout"] is None:
-            raise ParamsError(f"{source}: tune.n_trials and tune.timeout are both null; the search would never end")
-        if values["grace"] <= values["heartbeat"]:
-            raise ParamsError(f"{source}: tune.grace must exceed tune.heartbeat, got {values['grace']!r}")
+    check = _SECTION_CHECKS.get(section)
+    if check and (message := check(values)):
+        raise ParamsError(f"{source}: {message}")
     return cls(**{n: _convert(values[n], hints[n]) for n in names})
 
 

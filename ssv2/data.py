@@ -35,8 +35,8 @@ def crop_origins(height: int, width: int, crop: int, crops: int) -> list[tuple[i
 
 
 def eval_views(take: Callable[[np.ndarray], np.ndarray], count: int, height: int, width: int, frames: int,
-               crop: int, clips: int = 1, crops: int = 1) -> np.ndarray:
-    """The evaluation's (clips * crops, frames, crop, crop, 3) views of a video of `count` frames.
+               crop: int, clips: int = 1, crops: int = 1) -> torch.Tensor:
+    """The evaluation's views of a video of `count` frames, (clips * crops, 3, frames, crop, crop) uint8.
 
     `take(indices)` returns those frames of the video, (len(indices), height, width, 3). For each
     temporal view, one frame from each of `frames` segments at offset (view + 0.5) / clips, then
@@ -47,7 +47,7 @@ def eval_views(take: Callable[[np.ndarray], np.ndarray], count: int, height: int
     for view in range(clips):
         video = take(segment_indices(count, frames, offset=(view + 0.5) / clips))
         views += [video[:, t: t + crop, l: l + crop] for t, l in crop_origins(height, width, crop, crops)]
-    return np.stack(views)
+    return torch.from_numpy(np.stack(views)).permute(0, 4, 1, 2, 3)
 
 
 def _to_tensor(frames: np.ndarray) -> torch.Tensor:
@@ -112,4 +112,4 @@ class ClipDataset(Dataset):
             return self._finish(_to_tensor(clip)), label
         views = eval_views(lambda indices: self.store.frames(i, indices), count, height, width, self.frames, c,
                            self.clips, self.crops)
-        return self._finish(torch.from_numpy(views).permute(0, 4, 1, 2, 3)), label
+        return self._finish(views), label

@@ -29,8 +29,7 @@ def video_views(video: np.ndarray, frames: int, crop: int, clips: int = 1, crops
     height, width = video.shape[1:3]
     if min(height, width) < crop:
         raise ValueError(f"frames of {height}x{width} are smaller than the {crop}-pixel crop")
-    views = eval_views(video.__getitem__, len(video), height, width, frames, crop, clips, crops)
-    return torch.from_numpy(views).permute(0, 4, 1, 2, 3)
+    return eval_views(video.__getitem__, len(video), height, width, frames, crop, clips, crops)
 
 
 def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple[str, float]]:

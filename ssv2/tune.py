@@ -41,7 +41,8 @@ from sqlalchemy.engine import make_url
 
 from ssv2 import config
 from ssv2.config import ModelConfig, ParamsError, TrainConfig, TuneConfig
-from ssv2.tracking import experiment
+from ssv2.checkpoint import atomic_write
+from ssv2.tracking import experiment, log_epoch
 from ssv2.training import EpochCallback, fit
 
 STORE = Path("data/store")
@@ -118,14 +119,14 @@ def tracked_objective(trial: optuna.Trial, sweep: Sweep, experiment_id: str) -> 
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     mlflow.log_params({**values, "epochs": sweep.tune.epochs})
 
-    def log_epoch(epoch: int, metrics: dict[str, float]) -> None:
-        mlflow.log_metrics({k: v for k, v in metrics.items() if k != "epoch"}, step=epoch)
+    def report(epoch: int, metrics: dict[str, float]) -> None:
+        log_epoch(epoch, metrics)
         print(f"trial {trial.number} epoch {epoch}/{sweep.tune.epochs}: validation top-1 "
               f"{metrics['val_top1']:.1f}% ({describe(values)})", flush=True)
 
     state = "failed"
     try:
-        value = objective(trial, sweep, on_epoch=log_epoch)
+        value = objective(trial, sweep, on_epoch=report)
         mlflow.log_metric("best_val_top1", value)
         state = "complete"
         return value
@@ -223,14 +224,11 @@ def write_best(study: optuna.Study, path: Path) -> FrozenTrial | None:
     if not study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,)):
         return None
     best = study.best_trial
-    path.parent.mkdir(parents=True, exist_ok=True)
     text = (f"# Best trial of Optuna study {study.study_name!r}; `python -m ssv2.tune apply` writes these params "
             f"into params.yaml.\n") + yaml.safe_dump(
         {"study": study.study_name, "trial": best.number, "val_top1": best.value, "params": best_params(best)},
         sort_keys=False)
-    partial_path = path.with_name(f".{path.name}.{os.getpid()}")  # workers on one machine may write it at once
-    partial_path.write_text(text)
-    os.replace(partial_path, path)
+    atomic_write(path, lambda f: f.write(text.encode()))  # workers on one machine may write it at once
     return best
 
 
@@ -347,9 +345,7 @@ def apply_best(best_file: str | Path, params_file: str | Path = config.PARAMS_FI
             raise ParamsError(f"{params_file}: writing {key}: {value!r} read back as {new[section][name]!r}")
     config.from_dict(ModelConfig, new["model"], "model", str(params_file))
     config.from_dict(TrainConfig, new["train"], "train", str(params_file))
-    partial_path = params_file.with_name(params_file.name + ".partial")
-    partial_path.write_text(text)
-    os.replace(partial_path, params_file)
+    atomic_write(params_file, lambda f: f.write(text.encode()))
     return {key: (old[key.split(".")[0]][key.split(".")[1]], value) for key, value in params.items()}
 
 
