@@ -10,6 +10,7 @@ vs bare PyAV decoding of the same files. Every figure is the median of --repeats
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import statistics
 import tempfile
 import time
@@ -19,6 +20,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from ssv2 import config
 from ssv2.annotations import parse_split, read_labels
 from ssv2.data import ClipDataset, segment_indices
 from ssv2.sample import make_sample
@@ -85,7 +87,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "sample"
-        make_sample(root, seed=0, per_class={"train": args.per_class, "validation": 0, "test": 0}, broken=0)
+        sample = config.load(config.SampleConfig, "sample")
+        make_sample(root, dataclasses.replace(sample, train_per_class=args.per_class, validation_per_class=0,
+                                              test_per_class=0, broken=0))
         names = read_labels(root / "labels/something-something-v2-labels.json")
         table = parse_split(root / "labels/something-something-v2-train.json", names, root / "20bn-something-something-v2")
         videos = table["video"].tolist()

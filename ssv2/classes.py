@@ -37,6 +37,14 @@ def flip_map(class_names: list[str]) -> list[int]:
     return [index.get(_swap(name, "left", "right"), i) for i, name in enumerate(class_names)]
 
 
+def reverse_map(class_names: list[str]) -> list[int]:
+    """For each class, the class its clips become when played backwards (itself where none is named)."""
+    partner = list(range(len(class_names)))
+    for a, b in reversal_pairs(class_names):
+        partner[a], partner[b] = b, a
+    return partner
+
+
 def reversal_pairs(class_names: list[str]) -> list[tuple[int, int]]:
     """Pairs of classes that are each other's time reversal, as sorted index pairs."""
     index = {name: i for i, name in enumerate(class_names)}

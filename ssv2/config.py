@@ -40,10 +40,18 @@ class DataConfig:
 @dataclass(frozen=True)
 class SampleConfig:
     seed: int
+    classes: list[str]
     train_per_class: int
     validation_per_class: int
     test_per_class: int
     broken: int
+    widths: list[int]
+    object_size: list[float]
+    clutter: list[int]
+    texture: list[float]
+    noise: float
+    shake: list[float]
+    light: float
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class StoreConfig:
 @dataclass(frozen=True)
 class ModelConfig:
     depth: int
+    width: int
+    centre: bool
     pretrained: str | None
 
 
@@ -67,7 +77,9 @@ class TrainConfig:
     seed: int
     frames: int
     crop: int
+    scale: list[float]
     flip: bool
+    reverse: bool
     epochs: int
     batch_size: int
     optimizer: str
@@ -108,10 +120,24 @@ class TuneConfig:
 
 T = TypeVar("T")
 
+
+def _range(value: list, low: float, high: float) -> bool:
+    """Whether `value` is [a, b] with low <= a <= b <= high."""
+    return len(value) == 2 and low <= value[0] <= value[1] <= high
+
 # Checks beyond the type: each returns an error message or None.
 _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
+    ("sample", "widths"): lambda v: None if v and min(v) >= 16 else "must be a non-empty list of widths >= 16",
+    ("sample", "object_size"): lambda v: None if _range(v, 0.01, 0.9) else "must be [low, high] with 0.01 <= low <= high <= 0.9",
+    ("sample", "clutter"): lambda v: None if _range(v, 0, 50) else "must be [low, high] with 0 <= low <= high <= 50",
+    ("sample", "texture"): lambda v: None if _range(v, 0, 100) else "must be [low, high] with 0 <= low <= high <= 100",
+    ("sample", "shake"): lambda v: None if _range(v, 0, 30) else "must be [low, high] with 0 <= low <= high <= 30",
+    ("sample", "noise"): lambda v: None if 0 <= v <= 50 else "must be between 0 and 50",
+    ("sample", "light"): lambda v: None if 0 <= v < 1 else "must be at least 0 and below 1",
     ("model", "depth"): lambda v: None if v in (18, 34, 50) else "must be 18, 34 or 50",
     ("train", "crop"): lambda v: None if v > 0 else "must be positive",
+    ("train", "scale"): lambda v: None if _range(v, 0.05, 1) else "must be [low, high] with 0.05 <= low <= high <= 1",
+    ("model", "width"): lambda v: None if v >= 8 and v % 8 == 0 else "must be a positive multiple of 8 (64: torchvision's R3D)",
     ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
     ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
     ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch.utils.data import Dataset
 
 from ssv2.store import ClipStore
@@ -24,14 +25,39 @@ def segment_indices(num_frames: int, count: int, rng: np.random.Generator | None
     return np.clip(indices, 0, num_frames - 1)
 
 
-def crop_origins(height: int, width: int, crop: int, crops: int) -> list[tuple[int, int]]:
-    """Top-left corners of the evaluation crops: the centre, or both ends and centre of the long side."""
-    centre = ((height - crop) // 2, (width - crop) // 2)
+Box = tuple[int, int, int, int]  # top, left, height, width
+
+
+def eval_boxes(height: int, width: int, crops: int) -> list[Box]:
+    """The evaluation's spatial views: the whole frame, or three squares along its long side (ends and centre)."""
     if crops == 1:
-        return [centre]
+        return [(0, 0, height, width)]
+    side = min(height, width)
     if height > width:
-        return [(0, centre[1]), centre, (height - crop, centre[1])]
-    return [(centre[0], 0), centre, (centre[0], width - crop)]
+        return [(0, 0, side, side), ((height - side) // 2, 0, side, side), (height - side, 0, side, side)]
+    return [(0, 0, side, side), (0, (width - side) // 2, side, side), (0, width - side, side, side)]
+
+
+def random_box(rng: np.random.Generator, height: int, width: int, scale: tuple[float, float]) -> Box:
+    """A training view: a box whose height and width are each a random `scale` fraction of the frame's
+    (so its aspect ratio jitters too), at a random place."""
+    h = max(1, round(height * rng.uniform(*scale)))
+    w = max(1, round(width * rng.uniform(*scale)))
+    return int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1)), h, w
+
+
+def resize_view(frames: np.ndarray, box: Box, size: int) -> torch.Tensor:
+    """The `box` of (T, H, W, 3) uint8 frames resized to (3, T, size, size) uint8 (antialiased bilinear).
+
+    The whole frame is squeezed into the square, whatever its aspect ratio: a square crop of a wide
+    SSv2 frame can cut the acting object out of the clip.
+    """
+    top, left, h, w = box
+    clip = torch.from_numpy(np.ascontiguousarray(frames[:, top: top + h, left: left + w])).permute(0, 3, 1, 2)
+    if (h, w) != (size, size):
+        clip = F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        clip = clip.round_().clamp_(0, 255).to(torch.uint8)
+    return clip.permute(1, 0, 2, 3)
 
 
 def eval_views(take: Callable[[np.ndarray], np.ndarray], count: int, height: int, width: int, frames: int,
@@ -40,26 +66,23 @@ def eval_views(take: Callable[[np.ndarray], np.ndarray], count: int, height: int
 
     `take(indices)` returns those frames of the video, (len(indices), height, width, 3). For each
     temporal view, one frame from each of `frames` segments at offset (view + 0.5) / clips, then
-    the centre crop or the three crops along the long side. The evaluate stage (from the clip
-    store) and inference (from a decoded video) both cut their views here.
+    each box of eval_boxes resized to crop x crop. The evaluate stage (from the clip store) and
+    inference (from a decoded video) both cut their views here.
     """
     views = []
     for view in range(clips):
         video = take(segment_indices(count, frames, offset=(view + 0.5) / clips))
-        views += [video[:, t: t + crop, l: l + crop] for t, l in crop_origins(height, width, crop, crops)]
-    return torch.from_numpy(np.stack(views)).permute(0, 4, 1, 2, 3)
-
-
-def _to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """(T, H, W, C) uint8 array -> (C, T, H, W) tensor."""
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2)
+        views += [resize_view(video, box, crop) for box in eval_boxes(height, width, crops)]
+    return torch.stack(views)
 
 
 class ClipDataset(Dataset):
     """Clips of `frames` frames and `crop` x `crop` pixels from one split of the clip store.
 
-    Training (`train=True`): random position in each segment, random crop, and with a
-    `flip_map` a horizontal flip half the time that relabels each class as `flip_map` says
+    Training (`train=True`): random position in each segment, a random box of `scale` of the
+    frame's height and width resized to the crop; with a `reverse_map` a clip whose class has a
+    time-reversed partner plays backwards half the time, relabelled as that partner ("Moving
+    something up" backwards is "Moving something down"); with a `flip_map` a horizontal flip half the time that relabels each class as `flip_map` says
     (a plain flip would turn "left to right" into "right to left"). Returns
     ((C, T, H, W) clip, label). Evaluation: `clips` temporal views x `crops` spatial views,
     returned as ((V, C, T, H, W), label). Randomness derives from (seed, epoch, index), so
@@ -74,17 +97,16 @@ class ClipDataset(Dataset):
         train: bool,
         *,
         flip_map: list[int] | None = None,
+        reverse_map: list[int] | None = None,
+        scale: tuple[float, float] = (1.0, 1.0),
         clips: int = 1,
         crops: int = 1,
         seed: int = 0,
         dtype: torch.dtype = torch.uint8,
     ):
         self.store = store if isinstance(store, ClipStore) else ClipStore(store)
-        smallest = int(self.store.shapes.min()) if len(self.store) else crop
-        if crop > smallest:
-            raise ValueError(f"crop {crop} is larger than the store's smallest frame side {smallest}")
-        self.frames, self.crop, self.train = frames, crop, train
-        self.flip_map, self.clips, self.crops = flip_map, clips, crops
+        self.frames, self.crop, self.train, self.scale = frames, crop, train, tuple(scale)
+        self.flip_map, self.reverse_map, self.clips, self.crops = flip_map, reverse_map, clips, crops
         self.seed, self.epoch, self.dtype = seed, 0, dtype
 
     def set_epoch(self, epoch: int) -> None:
@@ -105,11 +127,12 @@ class ClipDataset(Dataset):
         if self.train:
             rng = np.random.default_rng([self.seed, self.epoch, i])
             video = self.store.frames(i, segment_indices(count, self.frames, rng))
-            top, left = rng.integers(0, height - c + 1), rng.integers(0, width - c + 1)
-            clip = video[:, top: top + c, left: left + c]
+            clip = resize_view(video, random_box(rng, height, width, self.scale), c)
+            if self.reverse_map is not None and self.reverse_map[label] != label and rng.random() < 0.5:
+                clip, label = clip.flip(1), self.reverse_map[label]
             if self.flip_map is not None and rng.random() < 0.5:
-                clip, label = clip[:, :, ::-1], self.flip_map[label]
-            return self._finish(_to_tensor(clip)), label
+                clip, label = clip.flip(-1), self.flip_map[label]
+            return self._finish(clip), label
         views = eval_views(lambda indices: self.store.frames(i, indices), count, height, width, self.frames, c,
                            self.clips, self.crops)
         return self._finish(views), label

@@ -12,7 +12,6 @@ from torch import Tensor, nn
 from tqdm import tqdm
 
 from ssv2.distributed import is_distributed, is_main_process
-from ssv2.models import normalize
 
 Batch = tuple[Tensor, Tensor]
 
@@ -63,20 +62,14 @@ def build_scheduler(
 
 
 def prepare_model(model: nn.Module, device: torch.device | str) -> nn.Module:
-    """Move the model to `device`, in channels-last-3d layout on CUDA (faster cuDNN 3D convolutions)."""
-    device = torch.device(device)
-    model.to(device)
-    if device.type == "cuda":
-        model.to(memory_format=torch.channels_last_3d)
-    return model
+    """Move the model to `device`, in channels-last-3d layout: faster 3D convolutions in cuDNN, and in
+    oneDNN on the CPU (R3D-18 of width 32 at 8x56x56 trains 1.3x faster on a 2-core AVX2 CPU)."""
+    return model.to(torch.device(device), memory_format=torch.channels_last_3d)
 
 
 def _clips_to_device(clips: Tensor, device: torch.device) -> Tensor:
-    """uint8 clips (B, C, T, H, W) -> normalised float on `device`; uint8 travels, being 4x smaller."""
-    clips = normalize(clips.to(device, non_blocking=True))
-    if device.type == "cuda":
-        clips = clips.contiguous(memory_format=torch.channels_last_3d)
-    return clips
+    """uint8 clips (B, C, T, H, W) to `device`, where the model normalises them: uint8 travels, being 4x smaller."""
+    return clips.to(device, non_blocking=True).contiguous(memory_format=torch.channels_last_3d)
 
 
 def _autocast(device: torch.device, amp: bool) -> torch.autocast:

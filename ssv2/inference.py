@@ -58,13 +58,11 @@ class Classifier:
             raise ValueError(f"clips must be >= 1 and crops 1 or 3, got clips={clips}, crops={crops}")
         self.device = torch.device(device)
         self.model, state = load_model(checkpoint, self.device)
-        missing = [k for k in ("frames", "crop", "short_side", "mean", "std") if k not in state]
+        missing = [k for k in ("frames", "crop", "short_side") if k not in state]
         if missing:
             raise CheckpointError(f"{checkpoint}: lacks the preprocessing for inference: {', '.join(missing)}")
         self.class_names: list[str] = state["class_names"]
         self.frames, self.crop, self.short_side = state["frames"], state["crop"], state["short_side"]
-        self.mean = torch.tensor(state["mean"], device=self.device).view(3, 1, 1, 1)
-        self.std = torch.tensor(state["std"], device=self.device).view(3, 1, 1, 1)
         self.clips, self.crops = clips, crops
         self.max_decoded, self.max_pixels = max_decoded, max_pixels
 
@@ -79,9 +77,8 @@ class Classifier:
     def probabilities(self, source: Source, name: str | None = None) -> torch.Tensor:
         """(K,) class probabilities of one video, the softmax averaged over the evaluation views."""
         views = video_views(self.decode(source, name), self.frames, self.crop, self.clips, self.crops)
-        clips = (views.to(self.device).float() / 255 - self.mean) / self.std
-        with torch.inference_mode():
-            return self.model(clips).float().softmax(-1).mean(0).cpu()
+        with torch.inference_mode():  # the model normalises the uint8 views itself
+            return self.model(views.to(self.device)).float().softmax(-1).mean(0).cpu()
 
     def top(self, source: Source, k: int = 5, name: str | None = None) -> list[tuple[str, float]]:
         """The `k` most probable (class name, probability) pairs of one video, best first."""

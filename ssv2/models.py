@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torchvision.models.video import R3D_18_Weights
 from torchvision.models.video.resnet import BasicBlock, BasicStem, Bottleneck, Conv3DSimple, VideoResNet
 
@@ -21,18 +21,75 @@ ARCHITECTURES: dict[int, tuple[type[BasicBlock | Bottleneck], list[int]]] = {
 }
 
 
-def build_model(depth: int, num_classes: int, pretrained: str | Path | None = None) -> VideoResNet:
-    """An R3D of the given depth with `num_classes` outputs.
+class R3D(VideoResNet):
+    """torchvision's VideoResNet that takes uint8 clips, with `width` stem channels instead of 64.
+
+    The model normalises its input itself (Kinetics mean and std), so training, evaluation,
+    inference and serving cannot disagree on it; with `centre` it also subtracts each pixel's mean
+    over the clip's frames, so that still scenery drops out and what moves stays: SSv2's classes
+    are actions on any "something", and its clips are full of static clutter.
+
+    The layers and their names are VideoResNet's own (stem, layer1..4, fc), so width 64 is exactly
+    torchvision's r3d_18 layout and loads its weights; each halving of the width makes it about 4x
+    cheaper. Each residual branch ends in a zero-initialised norm (Goyal et al., 2017), so every block
+    starts as the identity, which makes training from scratch on little data markedly steadier.
+    """
+
+    def __init__(self, block: type[BasicBlock | Bottleneck], layers: list[int], num_classes: int, width: int = 64,
+                 centre: bool = False):
+        super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
+        self.centre = centre
+        # Not in the state dict: constants, and torchvision's r3d_18 weights have none.
+        self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1, 1), persistent=False)
+        self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1, 1), persistent=False)
+        if width != 64:
+            self.inplanes = width
+            self.stem = nn.Sequential(
+                nn.Conv3d(3, width, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False),
+                nn.BatchNorm3d(width), nn.ReLU(inplace=True))
+            for i, stride in enumerate((1, 2, 2, 2)):
+                setattr(self, f"layer{i + 1}", self._make_layer(block, Conv3DSimple, width * 2**i, layers[i], stride))
+            self.fc = nn.Linear(width * 8 * block.expansion, num_classes)
+            for m in self.modules():  # VideoResNet's initialisation, for the rebuilt layers
+                if isinstance(m, nn.Conv3d):
+                    nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
+                elif isinstance(m, nn.BatchNorm3d):
+                    nn.init.ones_(m.weight)
+                    nn.init.zeros_(m.bias)
+                elif isinstance(m, nn.Linear):
+                    nn.init.normal_(m.weight, 0, 0.01)
+                    nn.init.zeros_(m.bias)
+        for m in self.modules():  # torchvision's zero_init_residual misses these: its video blocks have no bn3
+            if isinstance(m, (BasicBlock, Bottleneck)):
+                nn.init.zeros_((m.conv3 if isinstance(m, Bottleneck) else m.conv2)[1].weight)
+
+    def normalize(self, clips: Tensor) -> Tensor:
+        """uint8 clips (N, 3, T, H, W) -> float, normalised (and centred in time with `centre`)."""
+        if clips.dtype != torch.uint8:
+            raise TypeError(f"the model takes uint8 clips, got {clips.dtype}")
+        if clips.ndim != 5 or clips.shape[1] != 3:
+            raise ValueError(f"the model takes clips shaped (N, 3, T, H, W), got {tuple(clips.shape)}")
+        x = (clips.float() / 255 - self.mean) / self.std
+        return x - x.mean(dim=2, keepdim=True) if self.centre else x
+
+    def forward(self, clips: Tensor) -> Tensor:
+        return super().forward(self.normalize(clips))
+
+
+def build_model(depth: int, num_classes: int, pretrained: str | Path | None = None, width: int = 64,
+                centre: bool = False) -> R3D:
+    """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
     `pretrained` is a path to torchvision's r3d_18 Kinetics-400 state dict; every weight but
     the classifier (whose class count differs) is loaded from it.
     """
     if depth not in ARCHITECTURES:
         raise ValueError(f"unknown depth {depth!r}: must be one of {sorted(ARCHITECTURES)}")
-    if pretrained is not None and depth != 18:
-        raise ValueError(f"pretrained weights exist for depth 18 only (torchvision's r3d_18), got depth {depth}")
+    if pretrained is not None and (depth, width) != (18, 64):
+        raise ValueError(f"pretrained weights exist for depth 18, width 64 only (torchvision's r3d_18), "
+                         f"got depth {depth}, width {width}")
     block, layers = ARCHITECTURES[depth]
-    model = VideoResNet(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
+    model = R3D(block, layers, num_classes, width, centre)
     if pretrained is not None:
         load_pretrained(model, pretrained)
     return model
@@ -66,14 +123,3 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
     if problems:
         raise ValueError(f"{path}: does not match an r3d_18 state dict: {'; '.join(problems)}")
     model.load_state_dict(state, strict=False)
-
-
-def normalize(clips: Tensor) -> Tensor:
-    """uint8 clips (..., C, T, H, W) in [0, 255] -> float32 normalised with MEAN and STD."""
-    if clips.dtype != torch.uint8:
-        raise TypeError(f"normalize expects uint8 clips, got {clips.dtype}")
-    if clips.ndim < 4 or clips.shape[-4] != 3:
-        raise ValueError(f"normalize expects clips shaped (..., 3, T, H, W), got {tuple(clips.shape)}")
-    mean = torch.tensor(MEAN, device=clips.device).view(3, 1, 1, 1)
-    std = torch.tensor(STD, device=clips.device).view(3, 1, 1, 1)
-    return (clips.float() / 255 - mean) / std

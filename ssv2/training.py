@@ -19,12 +19,12 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 
 from ssv2.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
-from ssv2.classes import flip_map
+from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
 from ssv2.data import ClipDataset
 from ssv2.distributed import init_distributed, is_main_process
 from ssv2.engine import build_optimizer, build_scheduler, evaluate, prepare_model, train_one_epoch
-from ssv2.models import MEAN, STD, build_model
+from ssv2.models import build_model
 from ssv2.store import SUMMARY_FILE, ClipStore
 
 LAST, BEST = "last.pt", "best.pt"
@@ -50,9 +50,9 @@ def inference_state(model: nn.Module, model_cfg: ModelConfig, train_cfg: TrainCo
                     class_names: list[str], short_side: int) -> dict:
     """What serving needs to rebuild the model and preprocess a video the way evaluation does."""
     return {
-        "model": model.state_dict(), "depth": model_cfg.depth, "class_names": class_names,
+        "model": model.state_dict(), "depth": model_cfg.depth, "width": model_cfg.width, "centre": model_cfg.centre,
+        "class_names": class_names,
         "frames": train_cfg.frames, "crop": train_cfg.crop, "short_side": short_side,
-        "mean": MEAN, "std": STD,
     }
 
 
@@ -92,7 +92,8 @@ def fit(
 
     train_set = ClipDataset(
         ClipStore(store_dir / "train"), train_cfg.frames, train_cfg.crop, train=True,
-        flip_map=flip_map(class_names) if train_cfg.flip else None, seed=train_cfg.seed,
+        scale=train_cfg.scale, flip_map=flip_map(class_names) if train_cfg.flip else None,
+        reverse_map=reverse_map(class_names) if train_cfg.reverse else None, seed=train_cfg.seed,
     )
     val_set = ClipDataset(ClipStore(store_dir / "validation"), train_cfg.frames, train_cfg.crop, train=False)
     # One sampler for one process or many: it reshuffles deterministically from (seed, epoch).
@@ -104,7 +105,7 @@ def fit(
     # Validation shards without padding, so the summed metrics are exact.
     val_loader = DataLoader(val_set, sampler=range(rank, len(val_set), world), **loader_args)
 
-    model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained), device)
+    model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre), device)
     criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
     optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
     scheduler = build_scheduler(optimizer, train_cfg.epochs, len(train_loader), train_cfg.warmup_epochs)

@@ -135,7 +135,9 @@ def encode_video(frames: np.ndarray, fps: int = FPS, fmt: str = "webm", crf: int
     # bitexact: no random ids in the container, so the same frames give the same bytes
     with av.open(buffer, mode="w", format=fmt, options={"fflags": "+bitexact"}) as container:
         stream = container.add_stream(codec, rate=fps)
-        stream.width, stream.height = width - width % 2, height - height % 2  # yuv420p needs even sides
+        # VP9 codes odd sides (SSv2's 427 px widths); H.264's yuv420p needs even ones.
+        even = codec == "libx264"
+        stream.width, stream.height = width - width % 2 * even, height - height % 2 * even
         stream.pix_fmt = "yuv420p"
         if codec == "libvpx-vp9":
             stream.options = {"deadline": "realtime", "cpu-used": "8", "crf": str(crf), "b:v": "0"}

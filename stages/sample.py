@@ -25,12 +25,7 @@ def main() -> None:
                 f"{config.PARAMS_FILE}: data.{key} is {getattr(data, key)!r}, but the sample at "
                 f"{data.root} is written in the official layout: {path!r}"
             )
-    per_class = {
-        "train": sample.train_per_class,
-        "validation": sample.validation_per_class,
-        "test": sample.test_per_class,
-    }
-    make_sample(Path(data.root), sample.seed, per_class, sample.broken)
+    make_sample(Path(data.root), sample)
 
 
 if __name__ == "__main__":

@@ -1,19 +1,26 @@
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from ssv2.config import SampleConfig, load
+from ssv2.sample import real_class_names
 from ssv2.video import write_video
 
-DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).parent.parent
 
 
 @pytest.fixture(scope="session")
 def ssv2_names() -> list[str]:
     """The 174 real class names in index order."""
-    return (DATA / "ssv2-labels.txt").read_text(encoding="utf-8").splitlines()
+    return real_class_names()
+
+
+def sample_config(**changes) -> SampleConfig:
+    """params.yaml's sample section with `changes`: the embedded sample's look at other sizes."""
+    return dataclasses.replace(load(SampleConfig, "sample", REPO / "params.yaml"), **changes)
 
 
 def moving_square(frames: int = 24, height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:

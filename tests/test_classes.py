@@ -1,4 +1,4 @@
-from ssv2.classes import flip_map, reversal_pairs
+from ssv2.classes import flip_map, reversal_pairs, reverse_map
 
 
 def test_flip_map_matches_the_official_left_right_pairs(ssv2_names):
@@ -20,3 +20,10 @@ def test_reversal_pairs_from_names(ssv2_names):
     assert all(i < j for i, j in reversal_pairs(ssv2_names))
     # Classes without a counterpart in the file pair with nothing.
     assert reversal_pairs(["Moving something up", "Holding something"]) == []
+
+
+def test_reverse_map_is_an_involution_over_the_pairs(ssv2_names):
+    partner = reverse_map(ssv2_names)
+    assert all(partner[partner[i]] == i for i in range(len(ssv2_names)))
+    assert ssv2_names[partner[ssv2_names.index("Moving something up")]] == "Moving something down"
+    assert reverse_map(["Holding something", "Moving something down", "Moving something up"]) == [0, 2, 1]

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ssv2.data import ClipDataset, crop_origins, segment_indices
+from ssv2.data import ClipDataset, eval_boxes, random_box, resize_view, segment_indices
 from ssv2.store import materialise
 
 
@@ -21,10 +21,28 @@ def test_train_indices_stay_in_their_segments():
         assert set(draws[:, k]) == set(range(5 * k, 5 * k + 5))
 
 
-def test_crop_origins():
-    assert crop_origins(32, 48, 32, 1) == [(0, 8)]
-    assert crop_origins(32, 48, 32, 3) == [(0, 0), (0, 8), (0, 16)]
-    assert crop_origins(48, 32, 32, 3) == [(0, 0), (8, 0), (16, 0)]
+def test_eval_boxes():
+    assert eval_boxes(32, 48, 1) == [(0, 0, 32, 48)]
+    assert eval_boxes(32, 48, 3) == [(0, 0, 32, 32), (0, 8, 32, 32), (0, 16, 32, 32)]
+    assert eval_boxes(48, 32, 3) == [(0, 0, 32, 32), (8, 0, 32, 32), (16, 0, 32, 32)]
+
+
+@pytest.mark.parametrize("scale", [(0.5, 1.0), (1.0, 1.0), (0.2, 0.3)])
+def test_random_boxes_stay_inside_within_the_scale(scale):
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        top, left, h, w = random_box(rng, 40, 90, scale)
+        assert 0 <= top and top + h <= 40 and 0 <= left and left + w <= 90
+        assert round(40 * scale[0]) <= h <= round(40 * scale[1]) and round(90 * scale[0]) <= w <= round(90 * scale[1])
+
+
+def test_resize_view_squeezes_the_box_into_the_square():
+    frames = np.zeros((2, 40, 80, 3), np.uint8)
+    frames[:, :, 40:] = 200  # right half bright
+    view = resize_view(frames, (0, 0, 40, 80), 20)
+    assert view.shape == (3, 2, 20, 20) and view.dtype == torch.uint8
+    assert (view[..., :9] == 0).all() and (view[..., 11:] == 200).all()
+    assert torch.equal(resize_view(frames, (0, 30, 20, 20), 20), torch.from_numpy(frames[:, :20, 30:50]).permute(3, 0, 1, 2))
 
 
 @pytest.fixture(scope="module")
@@ -51,11 +69,11 @@ def test_eval_views_shape(store, clips, crops):
     assert views.shape == (clips * crops, 3, 8, 32, 32)
 
 
-def test_eval_clip_is_the_centre_crop_of_the_segment_centres(store):
+def test_eval_clip_is_the_whole_frame_of_the_segment_centres(store):
     ds = ClipDataset(store, 4, 24, train=False)
     video = ds.store.video(0)  # 20 frames of 32 x 43
-    expected = video[segment_indices(20, 4)][:, 4:28, 9:33]
-    np.testing.assert_array_equal(ds[0][0][0].permute(1, 2, 3, 0).numpy(), expected)
+    expected = resize_view(video[segment_indices(20, 4)], (0, 0, 32, 43), 24)
+    assert torch.equal(ds[0][0][0], expected)
 
 
 def test_train_randomness_depends_on_seed_epoch_and_index_only(store):
@@ -82,8 +100,23 @@ def test_flip_mirrors_and_swaps_the_label(store):
     assert outcomes == {True, False}
 
 
-def test_float_clips_and_oversized_crop(store):
+def test_float_clips(store):
     clip, _ = ClipDataset(store, 4, 32, train=True, dtype=torch.float32)[0]
     assert clip.dtype == torch.float32 and 0 <= clip.min() and clip.max() <= 1
-    with pytest.raises(ValueError, match="crop 40 is larger than the store's smallest frame side 32"):
-        ClipDataset(store, 4, 40, train=True)
+
+
+def test_reverse_plays_pair_classes_backwards_and_relabels(store):
+    partner = [1, 0, 2]  # classes 0 and 1 are each other's reversal; 2 has none
+    plain = ClipDataset(store, 8, 24, train=True)
+    reversed_ = ClipDataset(store, 8, 24, train=True, reverse_map=partner)
+    outcomes = set()
+    for epoch in range(12):
+        plain.set_epoch(epoch), reversed_.set_epoch(epoch)
+        (a, la), (b, lb) = plain[0], reversed_[0]
+        if lb == la:
+            assert torch.equal(a, b)
+        else:
+            assert lb == partner[la] and torch.equal(a.flip(1), b)
+        outcomes.add(lb == la)
+        assert reversed_[2][1] == 2  # no partner: never reversed
+    assert outcomes == {True, False}

@@ -2,19 +2,26 @@ import pytest
 import torch
 from torchvision.models.video import r3d_18
 
-from ssv2.models import MEAN, STD, build_model, normalize
+from ssv2.models import MEAN, STD, build_model
 
 
+@pytest.mark.parametrize("width", [16, 64])
 @pytest.mark.parametrize(
     "depth, blocks, features", [(18, [2, 2, 2, 2], 512), (34, [3, 4, 6, 3], 512), (50, [3, 4, 6, 3], 2048)]
 )
-def test_output_shape(depth, blocks, features):
-    model = build_model(depth, num_classes=7).eval()
+def test_output_shape(depth, blocks, features, width):
+    model = build_model(depth, num_classes=7, width=width).eval()
     assert [len(getattr(model, f"layer{i}")) for i in range(1, 5)] == blocks
-    assert model.fc.in_features == features
+    assert model.fc.in_features == features * width // 64
     with torch.no_grad():
-        out = model(torch.randn(2, 3, 8, 32, 32))
+        out = model(torch.randint(0, 256, (2, 3, 8, 32, 32), dtype=torch.uint8))
     assert out.shape == (2, 7)
+
+
+def test_residual_branches_start_as_the_identity():
+    model = build_model(50, 3, width=16)
+    last_norms = [b.conv3[1].weight for layer in (model.layer1, model.layer4) for b in layer]
+    assert all((w == 0).all() for w in last_norms)
 
 
 def test_depth_18_is_torchvision_r3d_18():
@@ -57,7 +64,7 @@ def test_pretrained_missing_file_names_path_and_source(tmp_path):
 
 
 def test_pretrained_needs_depth_18(kinetics_weights):
-    with pytest.raises(ValueError, match="depth 18 only"):
+    with pytest.raises(ValueError, match="depth 18, width 64 only"):
         build_model(34, 174, pretrained=kinetics_weights[0])
 
 
@@ -79,20 +86,25 @@ def test_pretrained_not_a_state_dict(tmp_path):
         build_model(18, 174, pretrained=path)
 
 
-def test_normalize():
+@pytest.mark.parametrize("centre", [False, True])
+def test_the_model_normalises_uint8_clips(centre):
+    model = build_model(18, 4, width=8, centre=centre)
     clips = torch.zeros(2, 3, 4, 5, 6, dtype=torch.uint8)
-    clips[:, 1] = 255
-    out = normalize(clips)
-    assert out.dtype == torch.float32 and out.shape == clips.shape
-    torch.testing.assert_close(out[0, 0], torch.full((4, 5, 6), -MEAN[0] / STD[0]))
-    torch.testing.assert_close(out[1, 1], torch.full((4, 5, 6), (1 - MEAN[1]) / STD[1]))
-    torch.testing.assert_close(out[0, 2], torch.full((4, 5, 6), -MEAN[2] / STD[2]))
-    # Leading dimensions (views) broadcast too.
-    torch.testing.assert_close(normalize(clips[None])[0], out)
+    clips[1, 1] = 255
+    clips[0, :, 2] = 100  # one brighter frame
+    out = model.normalize(clips)
+    mean, std = torch.tensor(MEAN).view(3, 1, 1, 1), torch.tensor(STD).view(3, 1, 1, 1)
+    plain = (clips.float() / 255 - mean) / std
+    expected = plain - plain.mean(2, keepdim=True) if centre else plain
+    torch.testing.assert_close(out, expected)
+    if centre:  # what stays still over the clip is gone
+        assert out[1, 1].abs().max() < 1e-5
+    assert model(clips).shape == (2, 4)
 
 
-def test_normalize_rejects_float_and_wrong_channels():
+def test_the_model_refuses_float_and_wrong_channels():
+    model = build_model(18, 4, width=8)
     with pytest.raises(TypeError, match="uint8"):
-        normalize(torch.zeros(1, 3, 2, 4, 4))
-    with pytest.raises(ValueError, match="3, T, H, W"):
-        normalize(torch.zeros(1, 4, 2, 4, 4, dtype=torch.uint8))
+        model(torch.zeros(1, 3, 2, 4, 4))
+    with pytest.raises(ValueError, match=r"\(N, 3, T, H, W\)"):
+        model(torch.zeros(1, 4, 2, 4, 4, dtype=torch.uint8))

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, sample_config
 from ssv2.checkpoint import load_checkpoint
 from ssv2.sample import make_sample
 
@@ -86,7 +86,7 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
 
 def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path):
     elsewhere = tmp_path / "downloads" / "ssv2"
-    make_sample(elsewhere, seed=7, per_class={"train": 1, "validation": 1, "test": 1}, broken=3)
+    make_sample(elsewhere, sample_config(seed=7, train_per_class=1, validation_per_class=1, test_per_class=1, broken=3))
     (elsewhere / "20bn-something-something-v2" / "extra-not-listed.webm").write_bytes(b"")
     set_params(repo, {"data": {"root": str(elsewhere)}})
     out = run(["dvc", "repro", "sample", "materialise"], repo)  # sample is no longer upstream of parse

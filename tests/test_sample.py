@@ -9,8 +9,9 @@ import yaml
 
 import ssv2.sample as sample
 from ssv2.config import ParamsError
-from ssv2.sample import (CLASSES, FORWARD, LAYOUT, REVERSED, WIDTHS, draw_video, fill, make_sample, plan_sample,
-                         template, video_rng)
+from conftest import sample_config
+from ssv2.sample import (DRAWABLE, FORWARD, LAYOUT, REVERSED, draw_video, fill, make_sample, plan_sample, template,
+                         video_rng)
 from ssv2.video import VideoError, decode_video
 
 REPO = Path(__file__).parent.parent
@@ -18,6 +19,8 @@ stage_main = runpy.run_path(str(REPO / "stages" / "sample.py"))["main"]  # stage
 SEED = 3
 PER_CLASS = {"train": 1, "validation": 1, "test": 1}
 BROKEN = 4  # one of each kind
+CFG = sample_config(seed=SEED, train_per_class=1, validation_per_class=1, test_per_class=1, broken=BROKEN)
+CLASSES = CFG.classes
 REASONS = {"missing": "missing", "truncated": "truncated", "empty": "empty", "garbage": "unreadable"}
 
 
@@ -26,7 +29,7 @@ def root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("sample") / "ssv2"
     root.mkdir()
     (root / "stale.txt").write_text("from an older run")
-    make_sample(root, SEED, PER_CLASS, BROKEN, workers=2)
+    make_sample(root, CFG, workers=2)
     return root
 
 
@@ -39,7 +42,8 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def test_classes_are_real_ssv2_names(ssv2_names):
-    assert len(CLASSES) == 13 and set(CLASSES) <= set(ssv2_names)
+    assert len(ssv2_names) == 174 and len(DRAWABLE) == 13 and set(DRAWABLE) <= set(ssv2_names)
+    assert set(CLASSES) <= set(DRAWABLE)
     assert set(REVERSED.values()) <= set(FORWARD) and not set(REVERSED) & set(FORWARD)
 
 
@@ -50,13 +54,13 @@ def test_template_and_label():
         'covering a "red" cup, small with 日本茶の缶'
 
 
-def test_layout_and_schema(root):
+def test_layout_and_schema(root, ssv2_names):
     assert not (root / "stale.txt").exists()
     assert not list(root.parent.glob(".ssv2.*")), "temporary build folders left behind"
     labels = read(root, "labels")
     assert all(isinstance(v, str) for v in labels.values())
-    assert sorted(labels, key=lambda n: int(labels[n])) == sorted(labels) == CLASSES
-    assert [int(v) for v in labels.values()] == list(range(len(CLASSES)))
+    assert list(labels) == ssv2_names, "the real labels.json: all 174 classes, the splits use a subset"
+    assert [int(v) for v in labels.values()] == list(range(174))
 
     ids = []
     for split in ("train", "validation"):
@@ -81,13 +85,13 @@ def test_layout_and_schema(root):
 
     train_text = (root / LAYOUT["train"]).read_text(encoding="utf-8")
     assert not train_text.isascii(), "JSON must keep non-ASCII text as is"
-    missing = {v.id for v in plan_sample(SEED, PER_CLASS, BROKEN)["train"] if v.kind == "missing"}
+    missing = {v.id for v in plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)["train"] if v.kind == "missing"}
     assert {p.stem for p in (root / LAYOUT["videos"]).iterdir()} == set(ids) - missing
     assert all(p.suffix == ".webm" for p in (root / LAYOUT["videos"]).iterdir())
 
 
 def test_plan_matches_files(root):
-    plan = plan_sample(SEED, PER_CLASS, BROKEN)
+    plan = plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)
     for split in ("train", "validation", "test"):
         assert [e["id"] for e in read(root, split)] == [v.id for v in plan[split]]
     for split in ("train", "validation"):
@@ -98,17 +102,17 @@ def test_plan_matches_files(root):
 
 
 def test_valid_videos_decode(root):
-    plan = plan_sample(SEED, PER_CLASS, BROKEN)
+    plan = plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)
     shapes = set()
     for v in (v for videos in plan.values() for v in videos if v.kind == "ok"):
         video = decode_video(root / LAYOUT["videos"] / f"{v.id}.webm")
-        assert video.shape[1] == 240 and video.shape[2] in WIDTHS and 24 <= len(video) <= 60
+        assert video.shape[1] == 240 and video.shape[2] in CFG.widths and 24 <= len(video) <= 60
         shapes.add(video.shape[2])
     assert len(shapes) > 1, "widths vary between videos"
 
 
 def test_broken_entries_fail_for_their_reason(root):
-    broken = [v for v in plan_sample(SEED, PER_CLASS, BROKEN)["train"] if v.kind != "ok"]
+    broken = [v for v in plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)["train"] if v.kind != "ok"]
     assert sorted(v.kind for v in broken) == sorted(REASONS)
     for v in broken:
         with pytest.raises(VideoError) as error:
@@ -117,9 +121,10 @@ def test_broken_entries_fail_for_their_reason(root):
 
 
 def test_deterministic_whatever_the_workers(root, tmp_path):
-    make_sample(tmp_path / "again", SEED, PER_CLASS, BROKEN, workers=1)
+    make_sample(tmp_path / "again", CFG, workers=1)
     assert files(tmp_path / "again") == files(root)
-    make_sample(tmp_path / "other", SEED + 1, {"train": 1, "validation": 0, "test": 0}, 0, workers=1)
+    make_sample(tmp_path / "other", sample_config(seed=SEED + 1, train_per_class=1, validation_per_class=0,
+                                                  test_per_class=0, broken=0), workers=1)
     other = files(tmp_path / "other")
     assert other[LAYOUT["train"]] != files(root)[LAYOUT["train"]]
     videos = {k: v for k, v in files(root).items() if k.endswith(".webm")}
@@ -129,13 +134,13 @@ def test_deterministic_whatever_the_workers(root, tmp_path):
 @pytest.mark.parametrize("partner", sorted(REVERSED))
 def test_partner_is_forward_reversed(root, partner):
     """The partner's decoded frames match a fresh forward draw from its RNG played backwards."""
-    (video,) = [v for v in plan_sample(SEED, PER_CLASS, BROKEN)["validation"] if v.name == partner]
+    (video,) = [v for v in plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)["validation"] if v.name == partner]
     decoded = decode_video(root / LAYOUT["videos"] / f"{video.id}.webm").astype(np.float32)
-    forward = draw_video(REVERSED[partner], video_rng(SEED, "validation", video.index)).astype(np.float32)
+    forward = draw_video(REVERSED[partner], video_rng(SEED, "validation", video.index), CFG).astype(np.float32)
     assert decoded.shape == forward.shape
     backwards = np.abs(decoded - forward[::-1]).mean()
     assert backwards < 4, backwards  # VP9 loss only
-    assert np.abs(decoded - forward).mean() > 2 * backwards
+    assert np.abs(decoded - forward).mean() > 1.5 * backwards  # sensor noise narrows the gap
 
 
 def foreground(video: np.ndarray) -> np.ndarray:
@@ -163,18 +168,22 @@ def pan_shift(video: np.ndarray) -> float:
     return total
 
 
+# The geometry of each motion, seen without clutter, shake, light drift or noise.
+CLEAN = sample_config(clutter=[0, 0], noise=0.0, shake=[0.0, 0.0], light=0.0, texture=[0.0, 2.0])
+
+
 @pytest.mark.parametrize("index", range(4))
 def test_forward_motions_go_the_right_way(index):
-    up = centroids(draw_video("Moving something up", video_rng(7, "train", index)))
+    up = centroids(draw_video("Moving something up", video_rng(7, "train", index), CLEAN))
     assert up[0, 0] - up[-1, 0] > 25  # rows count downwards
-    right = centroids(draw_video("Pushing something from left to right", video_rng(7, "train", index)))
+    right = centroids(draw_video("Pushing something from left to right", video_rng(7, "train", index), CLEAN))
     assert right[-1, 1] - right[0, 1] > 25
-    down = centroids(draw_video("Moving something down", video_rng(7, "train", index)))
+    down = centroids(draw_video("Moving something down", video_rng(7, "train", index), CLEAN))
     assert down[-1, 0] - down[0, 0] > 25
-    closer = spread(draw_video("Moving something and something closer to each other", video_rng(7, "train", index)))
+    closer = spread(draw_video("Moving something and something closer to each other", video_rng(7, "train", index), CLEAN))
     assert closer[0] - closer[-1] > 5
     # Turning the camera left slides the scene to the right.
-    assert pan_shift(draw_video("Turning the camera left while filming something", video_rng(7, "train", index))) > 40
+    assert pan_shift(draw_video("Turning the camera left while filming something", video_rng(7, "train", index), CLEAN)) > 40
 
 
 def test_failed_build_keeps_the_old_dataset(tmp_path, monkeypatch):
@@ -187,15 +196,17 @@ def test_failed_build_keeps_the_old_dataset(tmp_path, monkeypatch):
 
     monkeypatch.setattr(sample, "_write", fail)
     with pytest.raises(RuntimeError, match="killed"):
-        make_sample(root, SEED, PER_CLASS, 0, workers=1)
+        make_sample(root, CFG, workers=1)
     assert [p.name for p in tmp_path.iterdir()] == ["ssv2"] and (root / "old.txt").read_text() == "keep me"
 
 
 def test_bad_counts_are_refused():
     with pytest.raises(ValueError, match="per_class"):
-        plan_sample(0, {"train": 1, "validation": 1}, 0)
+        plan_sample(0, CLASSES, {"train": 1, "validation": 1}, 0)
     with pytest.raises(ValueError, match="broken"):
-        plan_sample(0, PER_CLASS, -1)
+        plan_sample(0, CLASSES, PER_CLASS, -1)
+    with pytest.raises(ParamsError, match="sample.classes"):
+        plan_sample(0, ["Holding something", "Dropping something"], PER_CLASS, 0)
 
 
 def write_params(directory: Path, **data) -> None:

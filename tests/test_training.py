@@ -14,7 +14,7 @@ import pytest
 import torch
 import yaml
 
-from conftest import REPO
+from conftest import REPO, sample_config
 from ssv2.annotations import parse_dataset, write_table
 from ssv2.checkpoint import load_checkpoint
 from ssv2.config import DataConfig, ModelConfig, TrainConfig, load_params
@@ -22,8 +22,8 @@ from ssv2.sample import make_sample
 from ssv2.store import materialise
 from ssv2.training import BEST, LAST, fit
 
-MODEL = ModelConfig(depth=18, pretrained=None)
-TRAIN = TrainConfig(seed=0, frames=4, crop=32, flip=True, epochs=2, batch_size=8, optimizer="sgd", lr=0.01,
+MODEL = ModelConfig(depth=18, width=16, pretrained=None)
+TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=True, epochs=2, batch_size=8, optimizer="sgd", lr=0.01,
                     momentum=0.9, weight_decay=0.0001, warmup_epochs=0.5, label_smoothing=0.1, workers=0)
 
 
@@ -31,7 +31,8 @@ TRAIN = TrainConfig(seed=0, frames=4, crop=32, flip=True, epochs=2, batch_size=8
 def workspace(tmp_path_factory) -> Path:
     """A directory laid out like the repository after the data stages, at tiny sizes."""
     root = tmp_path_factory.mktemp("workspace")
-    make_sample(root / "data/sample", seed=1, per_class={"train": 2, "validation": 1, "test": 1}, broken=0)
+    make_sample(root / "data/sample", sample_config(seed=1, train_per_class=2, validation_per_class=1, test_per_class=1,
+                                                    broken=0))
     params = load_params(REPO / "params.yaml")
     names, tables = parse_dataset(DataConfig(**{**params["data"], "root": str(root / "data/sample")}))
     (root / "data/parsed").mkdir(parents=True)

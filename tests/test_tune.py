@@ -42,7 +42,7 @@ def tiny_repo(tmp_path_factory) -> Path:
     """A working directory as `python -m ssv2.tune` expects it: params.yaml, a tiny clip store and class names."""
     repo = tmp_path_factory.mktemp("repo")
     root = repo / "sample"
-    make_sample(root, seed=0, per_class={"train": 1, "validation": 1, "test": 0}, broken=0, workers=2)
+    make_sample(root, sample_config(train_per_class=1, validation_per_class=1, test_per_class=0, broken=0), workers=2)
     data = config.DataConfig(str(root), *(LAYOUT[k] for k in ("labels", "train", "validation", "test", "videos")))
     class_names, tables = parse_dataset(data)
     materialise({s: tables[s] for s in ("train", "validation")}, repo / "data/store", codec="raw", short_side=40,
