@@ -45,19 +45,20 @@ PAIRS8 = [
     "Moving something and something closer to each other", "Moving something and something away from each other",
     "Approaching something with your camera", "Moving away from something with your camera",
 ]
-# name -> sample knobs that differ from params.yaml's (None: benchmarks/foreign.py), every one with its own seed.
+# name -> sample knobs that differ from params.yaml's (None: benchmarks/foreign.py), each with its own seed.
 TUNE = {
     "sample-seed-1": {"seed": 1},
     "pairs8-wide-small": {"seed": 2, "classes": PAIRS8, "widths": [320, 360, 400, 427, 480],
                           "object_size": [0.12, 0.2], "clutter": [3, 8]},
 }
 HELD_OUT = {
-    "small-objects": {"seed": 3, "object_size": [0.08, 0.12]},
-    "large-objects": {"seed": 4, "object_size": [0.25, 0.4]},
-    "narrow-frames": {"seed": 5, "widths": [136, 180, 240]},
+    "small-objects": {"seed": 3, "classes": PAIRS8, "object_size": [0.08, 0.12]},
+    "large-objects": {"seed": 4, "classes": PAIRS8, "object_size": [0.25, 0.4]},
+    "narrow-frames": {"seed": 5, "classes": PAIRS8, "widths": [136, 180, 240]},
     "wide-frames": {"seed": 6, "classes": PAIRS8, "widths": [427, 480]},
-    "heavy-clutter": {"seed": 7, "clutter": [8, 14], "texture": [12, 24], "noise": 5.0},
-    "light-clutter": {"seed": 8, "clutter": [0, 1], "texture": [0, 3], "noise": 0.0, "shake": [0, 0.5]},
+    "heavy-clutter": {"seed": 7, "classes": PAIRS8, "clutter": [8, 14], "texture": [12, 24], "noise": 5.0},
+    "light-clutter": {"seed": 8, "classes": PAIRS8, "clutter": [0, 1], "texture": [0, 3], "noise": 0.0,
+                      "shake": [0.0, 0.5]},
     "foreign": None,
 }
 FOREIGN_SEED = 9

@@ -117,7 +117,7 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
     if missing:
         raise CheckpointError(f"{path}: not a model checkpoint, missing {', '.join(missing)}")
     model = build_model(checkpoint["depth"], len(checkpoint["class_names"]), width=checkpoint.get("width", 64),
-                        centre=checkpoint.get("centre", False))
+                        centre=checkpoint.get("centre", False), pool=checkpoint.get("pool", "avg"))
     try:
         model.load_state_dict(checkpoint["model"])
     except RuntimeError as e:

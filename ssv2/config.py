@@ -69,6 +69,7 @@ class ModelConfig:
     depth: int
     width: int
     centre: bool
+    pool: str
     pretrained: str | None
 
 
@@ -137,6 +138,7 @@ _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
     ("model", "depth"): lambda v: None if v in (18, 34, 50) else "must be 18, 34 or 50",
     ("train", "crop"): lambda v: None if v > 0 else "must be positive",
     ("train", "scale"): lambda v: None if _range(v, 0.05, 1) else "must be [low, high] with 0.05 <= low <= high <= 1",
+    ("model", "pool"): lambda v: None if v in ("avg", "max") else "must be avg or max",
     ("model", "width"): lambda v: None if v >= 8 and v % 8 == 0 else "must be a positive multiple of 8 (64: torchvision's R3D)",
     ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
     ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",

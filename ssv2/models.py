@@ -36,9 +36,11 @@ class R3D(VideoResNet):
     """
 
     def __init__(self, block: type[BasicBlock | Bottleneck], layers: list[int], num_classes: int, width: int = 64,
-                 centre: bool = False):
+                 centre: bool = False, pool: str = "avg"):
         super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
         self.centre = centre
+        if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
+            self.avgpool = nn.AdaptiveMaxPool3d((1, 1, 1))
         # Not in the state dict: constants, and torchvision's r3d_18 weights have none.
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1, 1), persistent=False)
@@ -77,7 +79,7 @@ class R3D(VideoResNet):
 
 
 def build_model(depth: int, num_classes: int, pretrained: str | Path | None = None, width: int = 64,
-                centre: bool = False) -> R3D:
+                centre: bool = False, pool: str = "avg") -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
     `pretrained` is a path to torchvision's r3d_18 Kinetics-400 state dict; every weight but
@@ -89,7 +91,7 @@ def build_model(depth: int, num_classes: int, pretrained: str | Path | None = No
         raise ValueError(f"pretrained weights exist for depth 18, width 64 only (torchvision's r3d_18), "
                          f"got depth {depth}, width {width}")
     block, layers = ARCHITECTURES[depth]
-    model = R3D(block, layers, num_classes, width, centre)
+    model = R3D(block, layers, num_classes, width, centre, pool)
     if pretrained is not None:
         load_pretrained(model, pretrained)
     return model

@@ -33,6 +33,7 @@ FRAMES = (24, 60)  # 2 to 5 s at 12 fps, inclusive
 SPLITS = ("train", "validation", "test")
 BROKEN = ("missing", "truncated", "empty", "garbage")
 MAX_ID = 220_000
+NOISE_PLANES = 8
 LABELS_FILE = Path(__file__).with_name("ssv2-labels.txt")  # the 174 real class names, in index order
 
 # Where make_sample writes each file, relative to root: the official layout, as DataConfig names it.
@@ -204,11 +205,13 @@ def _expose(rng: np.random.Generator, cfg: SampleConfig, frames: list[np.ndarray
     s = np.linspace(0, 1, count)
     drift = rng.uniform(-1, 1) * (2 * s - 1) + 0.3 * np.sin(2 * np.pi * (rng.random() + s * rng.uniform(0.3, 1.5)))
     gain = 1 + cfg.light * drift
+    # Each frame takes one of a few noise planes at random: drawing a plane per frame would be most
+    # of the cost of the whole sample, for no difference a network could use.
+    noise = rng.standard_normal((NOISE_PLANES, *frames[0].shape[:2], 1), dtype=np.float32) * np.float32(cfg.noise)
+    picks = rng.integers(NOISE_PLANES, size=count)
     out = np.empty((count, *frames[0].shape), np.uint8)
     for t, frame in enumerate(frames):
-        frame = frame * np.float32(gain[t])
-        if cfg.noise:
-            frame += rng.standard_normal(frame.shape[:2] + (1,), dtype=np.float32) * np.float32(cfg.noise)
+        frame = frame * np.float32(gain[t]) + noise[picks[t]]
         np.clip(frame, 0, 255, out=frame)
         out[t] = frame
     return out

@@ -50,7 +50,7 @@ def inference_state(model: nn.Module, model_cfg: ModelConfig, train_cfg: TrainCo
                     class_names: list[str], short_side: int) -> dict:
     """What serving needs to rebuild the model and preprocess a video the way evaluation does."""
     return {
-        "model": model.state_dict(), "depth": model_cfg.depth, "width": model_cfg.width, "centre": model_cfg.centre,
+        "model": model.state_dict(), "depth": model_cfg.depth, "width": model_cfg.width, "centre": model_cfg.centre, "pool": model_cfg.pool,
         "class_names": class_names,
         "frames": train_cfg.frames, "crop": train_cfg.crop, "short_side": short_side,
     }
@@ -105,7 +105,8 @@ def fit(
     # Validation shards without padding, so the summed metrics are exact.
     val_loader = DataLoader(val_set, sampler=range(rank, len(val_set), world), **loader_args)
 
-    model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre), device)
+    model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre,
+                                    model_cfg.pool), device)
     criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
     optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
     scheduler = build_scheduler(optimizer, train_cfg.epochs, len(train_loader), train_cfg.warmup_epochs)
