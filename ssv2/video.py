@@ -102,6 +102,8 @@ def decode_video(
         # Frame threads add latency per video; a process pool already uses every core.
         stream.thread_type = "AUTO" if threads else "SLICE"
         ctx = stream.codec_context
+        if ctx is None:
+            raise VideoError(name, f"unreadable: no decoder for its video stream ({stream.codec_tag or 'unknown codec'})")
         if max_pixels is not None and ctx.width * ctx.height > max_pixels:
             raise VideoError(name, f"too large: {ctx.width}x{ctx.height} frames exceed {max_pixels} pixels")
 
