@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,14 +19,49 @@ class ParamsError(ValueError):
     """A params file that is missing, malformed, or holds a value of the wrong type."""
 
 
+Rule = tuple[typing.Callable[[Any], bool], str]  # (test of a value, what is allowed)
+
+
+def _rule(test: typing.Callable[[Any], bool], allowed: str) -> Any:
+    """A dataclass field whose value `from_dict` checks with `test` (null, where allowed, is not tested)."""
+    return field(metadata={"rule": (test, allowed)})
+
+
+def at_least(low: float) -> Any:
+    return _rule(lambda v: v >= low, f"at least {low}")
+
+
+def positive() -> Any:
+    return _rule(lambda v: v > 0, "positive")
+
+
+def within(low: float, high: float, *, high_open: bool = False) -> Any:
+    if high_open:
+        return _rule(lambda v: low <= v < high, f"in [{low}, {high})")
+    return _rule(lambda v: low <= v <= high, f"in [{low}, {high}]")
+
+
+def one_of(*choices: Any) -> Any:
+    return _rule(lambda v: v in choices, "one of " + ", ".join(map(str, choices)))
+
+
+def non_empty() -> Any:
+    return _rule(lambda v: bool(v.strip()), "a non-empty string")
+
+
+def span(low: float, high: float) -> Any:
+    """A [a, b] range with low <= a <= b <= high."""
+    return _rule(lambda v: len(v) == 2 and low <= v[0] <= v[1] <= high, f"[a, b] with {low} <= a <= b <= {high}")
+
+
 @dataclass(frozen=True)
 class DataConfig:
-    root: str
-    labels: str
-    train: str
-    validation: str
-    test: str
-    videos: str
+    root: str = non_empty()
+    labels: str = non_empty()
+    train: str = non_empty()
+    validation: str = non_empty()
+    test: str = non_empty()
+    videos: str = non_empty()
 
     def path(self, name: str) -> Path:
         """Path of one of the annotation files or the video folder, under root."""
@@ -39,134 +74,107 @@ class DataConfig:
 
 @dataclass(frozen=True)
 class SampleConfig:
-    seed: int
-    classes: list[str]
-    train_per_class: int
-    validation_per_class: int
-    test_per_class: int
-    broken: int
-    widths: list[int]
-    object_size: list[float]
-    clutter: list[int]
-    texture: list[float]
-    noise: float
-    shake: list[float]
-    light: float
+    seed: int = at_least(0)
+    classes: list[str] = _rule(lambda v: bool(v) and len(set(v)) == len(v), "a non-empty list of distinct class names")
+    train_per_class: int = positive()
+    validation_per_class: int = positive()
+    test_per_class: int = at_least(0)
+    broken: int = at_least(0)
+    widths: list[int] = _rule(lambda v: bool(v) and min(v) >= 16, "a non-empty list of widths of at least 16")
+    object_size: list[float] = span(0.01, 0.9)
+    clutter: list[int] = span(0, 50)
+    texture: list[float] = span(0, 100)
+    noise: float = within(0, 50)
+    shake: list[float] = span(0, 30)
+    light: float = within(0, 1, high_open=True)
 
 
 @dataclass(frozen=True)
 class StoreConfig:
-    codec: str
-    short_side: int
-    max_frames: int
-    min_frames: int
-    quality: int
-    workers: int
+    codec: str = one_of("raw", "jpeg")
+    short_side: int = at_least(16)
+    max_frames: int = positive()
+    min_frames: int = positive()
+    quality: int = within(1, 100)
+    workers: int = at_least(0)
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    depth: int
-    width: int
+    depth: int = one_of(18, 34, 50)
+    width: int = _rule(lambda v: v >= 8 and v % 8 == 0, "a positive multiple of 8 (64: torchvision's R3D)")
+    pool: str = one_of("max", "avg")
     centre: bool
-    pool: str
-    pretrained: str | None
+    pretrained: str | None = non_empty()
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    seed: int
-    frames: int
-    crop: int
-    scale: list[float]
+    seed: int = at_least(0)
+    frames: int = positive()
+    crop: int = at_least(8)
+    scale: list[float] = span(0.05, 1)
     flip: bool
     reverse: bool
-    epochs: int
-    batch_size: int
-    optimizer: str
-    lr: float
-    momentum: float
-    weight_decay: float
-    warmup_epochs: float
-    label_smoothing: float
-    workers: int
+    epochs: int = positive()
+    batch_size: int = positive()
+    optimizer: str = one_of("sgd", "adamw")
+    lr: float = _rule(lambda v: 0 < v <= 10, "in (0, 10]")
+    momentum: float = within(0, 1, high_open=True)
+    weight_decay: float = at_least(0)
+    warmup_epochs: float = at_least(0)
+    label_smoothing: float = within(0, 1, high_open=True)
+    workers: int = at_least(0)
 
 
 @dataclass(frozen=True)
 class EvaluateConfig:
-    clips: int
-    crops: int
-    batch_size: int
+    clips: int = positive()
+    crops: int = one_of(1, 3)
+    batch_size: int = positive()
 
 
 @dataclass(frozen=True)
 class TuneConfig:
-    study: str
-    storage: str
-    n_trials: int | None
-    timeout: float | None
-    epochs: int
-    seed: int
-    lr: list[float]
-    frames: list[int]
-    depths: list[int]
-    pruner: str
-    startup_trials: int
-    min_epochs: int
-    reduction_factor: int
-    heartbeat: int
-    grace: int
-    out: str
+    study: str = non_empty()
+    storage: str = non_empty()
+    n_trials: int | None = positive()
+    timeout: float | None = positive()
+    epochs: int = positive()
+    seed: int = at_least(0)
+    lr: list[float] = _rule(lambda v: len(v) == 2 and 0 < v[0] < v[1], "[low, high] with 0 < low < high")
+    frames: list[int] = _rule(lambda v: bool(v) and min(v) > 0, "a non-empty list of positive frame counts")
+    depths: list[int] = _rule(lambda v: bool(v) and set(v) <= {18, 34, 50}, "a non-empty list of 18, 34, 50")
+    pruner: str = one_of("median", "hyperband", "none")
+    startup_trials: int = at_least(0)
+    min_epochs: int = positive()
+    reduction_factor: int = at_least(2)
+    heartbeat: int = positive()
+    grace: int = positive()
+    out: str = non_empty()
 
 
 T = TypeVar("T")
 
-
-def _range(value: list, low: float, high: float) -> bool:
-    """Whether `value` is [a, b] with low <= a <= b <= high."""
-    return len(value) == 2 and low <= value[0] <= value[1] <= high
-
-# Checks beyond the type: each returns an error message or None.
-_CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
-    ("sample", "widths"): lambda v: None if v and min(v) >= 16 else "must be a non-empty list of widths >= 16",
-    ("sample", "object_size"): lambda v: None if _range(v, 0.01, 0.9) else "must be [low, high] with 0.01 <= low <= high <= 0.9",
-    ("sample", "clutter"): lambda v: None if _range(v, 0, 50) else "must be [low, high] with 0 <= low <= high <= 50",
-    ("sample", "texture"): lambda v: None if _range(v, 0, 100) else "must be [low, high] with 0 <= low <= high <= 100",
-    ("sample", "shake"): lambda v: None if _range(v, 0, 30) else "must be [low, high] with 0 <= low <= high <= 30",
-    ("sample", "noise"): lambda v: None if 0 <= v <= 50 else "must be between 0 and 50",
-    ("sample", "light"): lambda v: None if 0 <= v < 1 else "must be at least 0 and below 1",
-    ("model", "depth"): lambda v: None if v in (18, 34, 50) else "must be 18, 34 or 50",
-    ("train", "crop"): lambda v: None if v > 0 else "must be positive",
-    ("train", "scale"): lambda v: None if _range(v, 0.05, 1) else "must be [low, high] with 0.05 <= low <= high <= 1",
-    ("model", "pool"): lambda v: None if v in ("avg", "max") else "must be avg or max",
-    ("model", "width"): lambda v: None if v >= 8 and v % 8 == 0 else "must be a positive multiple of 8 (64: torchvision's R3D)",
-    ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
-    ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
-    ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",
-    ("tune", "lr"): lambda v: None if len(v) == 2 and 0 < v[0] < v[1] else "must be [low, high] with 0 < low < high",
-    ("tune", "frames"): lambda v: None if v and min(v) > 0 else "must be a non-empty list of positive frame counts",
-    ("tune", "depths"): lambda v: None if v and set(v) <= {18, 34, 50} else "must be a non-empty list of 18, 34, 50",
-    ("tune", "pruner"): lambda v: None if v in ("median", "hyperband", "none") else "must be median, hyperband or none",
-    ("tune", "n_trials"): lambda v: None if v is None or v > 0 else "must be positive or null",
-    ("tune", "timeout"): lambda v: None if v is None or v > 0 else "must be positive or null",
-    ("tune", "epochs"): lambda v: None if v > 0 else "must be positive",
-    ("tune", "min_epochs"): lambda v: None if v > 0 else "must be positive",
-    ("tune", "startup_trials"): lambda v: None if v >= 0 else "must not be negative",
-    ("tune", "reduction_factor"): lambda v: None if v > 1 else "must be at least 2",
-    ("tune", "heartbeat"): lambda v: None if v > 0 else "must be positive",
-}
-
-
-def _check_tune(values: dict[str, Any]) -> str | None:
-    if values["n_trials"] is None and values["timeout"] is None:
-        return "tune.n_trials and tune.timeout are both null; the search would never end"
-    if values["grace"] <= values["heartbeat"]:
-        return f"tune.grace must exceed tune.heartbeat, got {values['grace']!r}"
-    return None
-
-
-# Checks across the keys of a section, once each key is valid on its own: an error message or None.
-_SECTION_CHECKS: dict[str, typing.Callable[[dict[str, Any]], str | None]] = {"tune": _check_tune}
+# Rules across keys, checked once each key is valid on its own: (keys, test of the loaded sections,
+# what is allowed). A stage that loads any of the keys' sections checks the rule before any work.
+CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool], str]] = [
+    (("store.min_frames", "store.max_frames"), lambda p: p["store"].min_frames <= p["store"].max_frames,
+     "store.min_frames must be at most store.max_frames"),
+    (("train.crop", "store.short_side"), lambda p: p["train"].crop <= p["store"].short_side,
+     "train.crop must be at most store.short_side (the store's frames are no smaller)"),
+    (("model.pretrained", "model.depth", "model.width"),
+     lambda p: p["model"].pretrained is None or (p["model"].depth, p["model"].width) == (18, 64),
+     "model.pretrained needs model.depth 18 and model.width 64 (the Kinetics weights are R3D-18's)"),
+    (("train.warmup_epochs", "train.epochs"), lambda p: p["train"].warmup_epochs <= p["train"].epochs,
+     "train.warmup_epochs must be at most train.epochs"),
+    (("tune.n_trials", "tune.timeout"), lambda p: p["tune"].n_trials is not None or p["tune"].timeout is not None,
+     "tune.n_trials and tune.timeout are both null; the search would never end"),
+    (("tune.grace", "tune.heartbeat"), lambda p: p["tune"].grace > p["tune"].heartbeat,
+     "tune.grace must exceed tune.heartbeat"),
+    (("tune.min_epochs", "tune.epochs"), lambda p: p["tune"].min_epochs <= p["tune"].epochs,
+     "tune.min_epochs must be at most tune.epochs"),
+]
 
 
 def _check_type(value: Any, annotation: Any) -> bool:
@@ -189,7 +197,8 @@ def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE
     if not isinstance(values, dict):
         raise ParamsError(f"{source}: section '{section}' must be a mapping, got {values!r}")
     hints = typing.get_type_hints(cls)
-    names = [f.name for f in dataclasses.fields(cls)]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    names = list(fields)
     unknown = sorted(set(values) - set(names))
     missing = [n for n in names if n not in values]
     if unknown:
@@ -203,13 +212,14 @@ def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE
             raise ParamsError(
                 f"{source}: {section}.{name} must be {expected}, got {type(value).__name__} {value!r}"
             )
-        check = _CHECKS.get((section, name))
-        if check and (message := check(value)):
-            raise ParamsError(f"{source}: {section}.{name} {message}, got {value!r}")
-    check = _SECTION_CHECKS.get(section)
-    if check and (message := check(values)):
-        raise ParamsError(f"{source}: {message}")
-    return cls(**{n: _convert(values[n], hints[n]) for n in names})
+        test, allowed = fields[name].metadata.get("rule", (None, None))
+        if test is not None and value is not None and not test(value):
+            raise ParamsError(f"{source}: {section}.{name} must be {allowed}, got {value!r}")
+    loaded = cls(**{n: _convert(values[n], hints[n]) for n in names})
+    for keys, test, message in CROSS_CHECKS:
+        if {k.split(".")[0] for k in keys} == {section} and not test({section: loaded}):
+            raise ParamsError(f"{source}: {message}, got " + ", ".join(f"{k}={values[k.split('.')[1]]!r}" for k in keys))
+    return loaded
 
 
 def _convert(value: Any, annotation: Any) -> Any:
@@ -235,9 +245,27 @@ def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
     return params
 
 
-def load(cls: type[T], section: str, path: str | Path = PARAMS_FILE) -> T:
-    """Load one section of the params file into its dataclass."""
-    params = load_params(path)
+SECTIONS: dict[str, type] = {"data": DataConfig, "sample": SampleConfig, "store": StoreConfig, "model": ModelConfig,
+                             "train": TrainConfig, "evaluate": EvaluateConfig, "tune": TuneConfig}
+
+
+def _section(params: dict[str, Any], cls: type[T], section: str, path: str | Path) -> T:
     if section not in params:
         raise ParamsError(f"{path}: missing section '{section}'")
     return from_dict(cls, params[section], section, str(path))
+
+
+def load(cls: type[T], section: str, path: str | Path = PARAMS_FILE) -> T:
+    """Load one section of the params file into its dataclass, checking every key's type and range
+    and the rules across keys that involve this section (loading the other sections they name)."""
+    params = load_params(path)
+    loaded = _section(params, cls, section, path)
+    for keys, test, message in CROSS_CHECKS:
+        sections = {k.split(".")[0] for k in keys}
+        if section in sections and len(sections) > 1:
+            others = {s: _section(params, SECTIONS[s], s, path) for s in sections - {section}}
+            if not test({section: loaded, **others}):
+                got = ", ".join(f"{k}={getattr({section: loaded, **others}[k.split('.')[0]], k.split('.')[1])!r}"
+                                for k in keys)
+                raise ParamsError(f"{path}: {message}, got {got}")
+    return loaded

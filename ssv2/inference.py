@@ -18,8 +18,9 @@ from ssv2.data import eval_views
 from ssv2.video import decode_video
 
 # Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.
-MAX_DECODED = 360  # frames (30 s at 12 fps); a longer video is classified from its first MAX_DECODED frames
+MAX_DECODED = 360  # frames held (30 s at 12 fps); a longer video is sampled over its whole duration at a lower rate
 MAX_PIXELS = 1920 * 1080  # per frame, before resizing; larger frames are refused
+MAX_SECONDS = 30.0  # decoding time per video; a video that takes longer is refused
 
 Source = str | Path | bytes | BinaryIO
 
@@ -53,6 +54,7 @@ class Classifier:
         device: str | torch.device = "cpu",
         max_decoded: int = MAX_DECODED,
         max_pixels: int = MAX_PIXELS,
+        max_seconds: float = MAX_SECONDS,
     ):
         if clips < 1 or crops not in (1, 3):
             raise ValueError(f"clips must be >= 1 and crops 1 or 3, got clips={clips}, crops={crops}")
@@ -64,15 +66,16 @@ class Classifier:
         self.class_names: list[str] = state["class_names"]
         self.frames, self.crop, self.short_side = state["frames"], state["crop"], state["short_side"]
         self.clips, self.crops = clips, crops
-        self.max_decoded, self.max_pixels = max_decoded, max_pixels
+        self.max_decoded, self.max_pixels, self.max_seconds = max_decoded, max_pixels, max_seconds
 
     def decode(self, source: Source, name: str | None = None) -> np.ndarray:
         """Decode a video file, path or bytes at the checkpoint's short side, within the bounds.
 
-        Raises VideoError naming the video for anything that is not a whole, decodable video.
+        Raises VideoError naming the video for anything that is not a whole, decodable video,
+        and for one with fewer frames than a clip needs or frames smaller than its crop.
         """
         return decode_video(source, self.short_side, max_decoded=self.max_decoded, max_pixels=self.max_pixels,
-                            name=name)
+                            min_frames=self.frames, min_side=self.crop, timeout=self.max_seconds, name=name)
 
     def probabilities(self, source: Source, name: str | None = None) -> torch.Tensor:
         """(K,) class probabilities of one video, the softmax averaged over the evaluation views."""

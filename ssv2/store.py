@@ -63,6 +63,8 @@ def _decode_one(job: _Job, ident: str, path: str) -> tuple[str, list[bytes] | st
         video = decode_video(path, job.short_side, max_frames=job.max_frames, min_frames=job.min_frames, name=ident)
     except VideoError as e:
         return ident, e.reason, (0, 0)
+    except Exception as e:  # noqa: BLE001 - one bad video must never stop the build; its type says what broke
+        return ident, f"unexpected error: {type(e).__name__}: {e}", (0, 0)
     return ident, encode_frames(video, job.codec, job.quality), video.shape[1:3]
 
 

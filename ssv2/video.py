@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 import multiprocessing
+import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -16,6 +18,10 @@ FPS = 12  # SSv2 videos are 12 frames per second
 # before the container's stated duration mean a truncated file.
 TRUNCATED_SECONDS = 2 / FPS
 TRUNCATED_FRACTION = 0.05
+# Seconds one video may take to decode: a pathological file cannot hang a worker or a request.
+DECODE_SECONDS = 60.0
+# A live-written webm's last block has a 4-byte header; a longer tail is a block cut short.
+LIVE_TAIL_BYTES = 8
 
 
 class VideoError(ValueError):
@@ -48,16 +54,24 @@ def decode_video(
     max_decoded: int | None = None,
     max_pixels: int | None = None,
     min_frames: int = 1,
+    min_side: int = 1,
+    fps: float | None = FPS,
+    timeout: float = DECODE_SECONDS,
     name: str | None = None,
     threads: bool = False,
 ) -> np.ndarray:
-    """Decode every frame of a video as uint8 RGB, shaped (T, H, W, 3).
+    """Decode a video as uint8 RGB frames, shaped (T, H, W, 3), upright and at `fps` frames a second.
 
-    Frames are resized so their shorter side is `short_side` (None keeps the size) and,
-    past `max_frames`, uniformly subsampled. `max_decoded` stops decoding after that many
-    frames and `max_pixels` refuses larger frames, so untrusted input has bounded cost.
-    Raises VideoError naming the video for a missing, empty, unreadable, truncated or
-    too-short file; nothing is ever padded.
+    Frames are taken on a grid of `fps` frames a second by their timestamps (None: every frame),
+    so 30 and 60 fps or variable-rate videos give what a 12 fps one gives; they are turned
+    upright as the rotation metadata says (phones), resized so their shorter side is
+    `short_side` (None keeps the size) and, past `max_frames`, uniformly subsampled.
+    Untrusted input has bounded cost: at most `max_decoded` frames are held (when full, every
+    other one is dropped and the grid's step doubles, so a long video is still sampled over
+    its whole duration), frames over `max_pixels` are refused and decoding stops with an error
+    after `timeout` seconds. Raises VideoError naming the video for a missing, empty,
+    unreadable, truncated, too small or too short file and for what is not a video (a still
+    image, audio only); nothing is ever padded.
     """
     if name is None:
         name = str(source) if isinstance(source, (str, Path)) else "video"
@@ -72,58 +86,99 @@ def decode_video(
             raise VideoError(name, "empty: no bytes")
         source = io.BytesIO(source)
 
+    start = time.monotonic()
     try:
-        container = av.open(source, mode="r")
-    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as e:
+        # The timeout interrupts a read that blocks; the loop below bounds the whole decoding.
+        container = av.open(source, mode="r", timeout=timeout)
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as e:
         raise VideoError(name, f"unreadable: not a video container ({e})") from None
     with container:
         if not container.streams.video:
-            raise VideoError(name, "unreadable: no video stream")
+            kinds = sorted({s.type for s in container.streams})
+            raise VideoError(name, f"not a video: no video stream ({', '.join(kinds) or 'no streams'})")
+        if container.format.name == "image2" or container.format.name.endswith("_pipe"):
+            raise VideoError(name, f"not a video: a still image ({container.format.name.removesuffix('_pipe')})")
         stream = container.streams.video[0]
         # Frame threads add latency per video; a process pool already uses every core.
         stream.thread_type = "AUTO" if threads else "SLICE"
         ctx = stream.codec_context
+        if ctx is None:
+            raise VideoError(name, f"unreadable: no decoder for its video stream ({stream.codec_tag or 'unknown codec'})")
         if max_pixels is not None and ctx.width * ctx.height > max_pixels:
             raise VideoError(name, f"too large: {ctx.width}x{ctx.height} frames exceed {max_pixels} pixels")
 
         frames: list[np.ndarray] = []
-        size: tuple[int, int] | None = None
-        last_time = 0.0
+        step = 1 / fps if fps else 0.0
+        next_time = -math.inf  # the next grid time a frame is taken at
+        size: tuple[int, int] | None = None  # (height, width) of the output, before rotation
+        turns = 0  # quarter turns counter-clockwise that make a frame upright
+        last_time, decoded = 0.0, 0
+        end = 0  # where the last packet's bytes end in the file
         try:
-            for frame in container.decode(stream):
-                if max_pixels is not None and frame.width * frame.height > max_pixels:
-                    raise VideoError(name, f"too large: {frame.width}x{frame.height} frames exceed {max_pixels} pixels")
-                if size is None:  # one output size for the whole video, from its first frame
-                    size = (frame.height, frame.width)
-                    if short_side is not None:
-                        size = resized_shape(frame.height, frame.width, short_side)
-                frames.append(
-                    frame.to_ndarray(format="rgb24", width=size[1], height=size[0], interpolation="AREA")
-                )
-                if frame.time is not None:
-                    last_time = frame.time
-                if max_decoded is not None and len(frames) >= max_decoded:
-                    break
+            for packet in container.demux(stream):
+                if packet.size and packet.pos is not None and packet.pos >= 0:
+                    end = max(end, packet.pos + packet.size)
+                if time.monotonic() - start > timeout:
+                    raise VideoError(name, f"too slow: not decoded within {timeout:g} s ({decoded} frames)")
+                for frame in packet.decode():
+                    decoded += 1
+                    if max_pixels is not None and frame.width * frame.height > max_pixels:
+                        raise VideoError(name, f"too large: {frame.width}x{frame.height} frames exceed {max_pixels} pixels")
+                    t = frame.time if frame.time is not None else decoded / (fps or FPS)
+                    last_time = max(last_time, t)
+                    if t < next_time:
+                        continue
+                    # A quarter of a step of slack absorbs timestamps rounded to the container's tick.
+                    next_time = max(next_time + step, t + step * 3 / 4)
+                    if size is None:  # one output size for the whole video, from its first frame
+                        if min(frame.height, frame.width) < min_side:
+                            raise VideoError(name, f"too small: {frame.width}x{frame.height} frames, the shorter "
+                                                   f"side under {min_side} pixels")
+                        turns = round((frame.rotation or 0) / 90) % 4
+                        size = (frame.height, frame.width)
+                        if short_side is not None:
+                            upright = size[::-1] if turns % 2 else size
+                            size = resized_shape(*upright, short_side)
+                            size = size[::-1] if turns % 2 else size
+                    image = frame.to_ndarray(format="rgb24", width=size[1], height=size[0], interpolation="AREA")
+                    frames.append(np.rot90(image, turns) if turns else image)
+                    if max_decoded is not None and len(frames) >= max_decoded:
+                        frames = frames[::2]  # keep the whole duration: half the frames at twice the step
+                        step = 2 * (step or 1 / FPS)
+                        next_time = t + step * 3 / 4
         except av.error.FFmpegError as e:
             if not frames:
                 raise VideoError(name, f"unreadable: {e}") from None
-            raise VideoError(name, f"truncated: decoding failed after {len(frames)} frames ({e})") from None
+            raise VideoError(name, f"truncated: decoding failed after {decoded} frames ({e})") from None
         stated = container.duration / av.time_base if container.duration else None
+        # A webm written live (a browser's MediaRecorder) states no duration and ends with its last
+        # block: bytes past that block's 4-byte header are a block the cut left incomplete.
+        live_tail = _size(source) - end if stated is None and "matroska" in container.format.name else 0
 
     if not frames:
         raise VideoError(name, "empty: no frames could be decoded")
-    complete = max_decoded is not None and len(frames) >= max_decoded
-    missing = stated - (last_time + 1 / FPS) if stated else 0.0
-    if not complete and missing > max(TRUNCATED_SECONDS, TRUNCATED_FRACTION * stated):
-        raise VideoError(
-            name, f"truncated: frames end at {last_time:.2f}s of the stated {stated:.2f}s"
-        )
+    if live_tail > LIVE_TAIL_BYTES:
+        raise VideoError(name, f"truncated: the file ends inside a frame, {live_tail} bytes after the last whole one")
+    if stated is not None:
+        missing = stated - (last_time + 1 / (fps or FPS))
+        if missing > max(TRUNCATED_SECONDS, TRUNCATED_FRACTION * stated):
+            raise VideoError(name, f"truncated: frames end at {last_time:.2f}s of the stated {stated:.2f}s")
     if len(frames) < min_frames:
         raise VideoError(name, f"too short: {len(frames)} frames, fewer than {min_frames}")
-    video = np.stack(frames)
+    video = np.ascontiguousarray(np.stack(frames))
     if max_frames is not None:
         video = video[uniform_indices(len(video), max_frames)]
     return video
+
+
+def _size(source: str | Path | BinaryIO) -> int:
+    """Bytes in a file or seekable stream (0 when unknown)."""
+    if isinstance(source, (str, Path)):
+        return Path(source).stat().st_size
+    try:
+        return source.seek(0, io.SEEK_END)
+    except (AttributeError, OSError, ValueError):
+        return 0
 
 
 def encode_video(frames: np.ndarray, fps: int = FPS, fmt: str = "webm", crf: int = 32) -> bytes:

@@ -1,7 +1,10 @@
 import dataclasses
+import io
 import json
+from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -50,3 +53,42 @@ def make_video():
         write_video(path, video)
         return video
     return make
+
+
+class _Unseekable(io.RawIOBase):
+    """A write-only stream, like a browser's MediaRecorder upload: the muxer cannot go back."""
+
+    def __init__(self):
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.data += bytes(b)
+        return len(b)
+
+
+def encode(frames: np.ndarray, fmt: str = "webm", fps: int = 12, *, times: list[float] | None = None,
+           rotation: int | None = None, streamed: bool = False) -> bytes:
+    """Encode frames as real recorders write them: at `fps`, or at the given `times` (seconds, a variable
+    frame rate), with rotation metadata (`rotation` degrees counter-clockwise, as phones store portrait
+    video), or `streamed` to a stream that cannot seek (no duration, no cues: MediaRecorder's webm)."""
+    codec = {"webm": "libvpx-vp9", "mp4": "libx264"}[fmt]
+    out = _Unseekable() if streamed else io.BytesIO()
+    with av.open(out, mode="w", format=fmt) as container:
+        stream = container.add_stream(codec, rate=fps)
+        stream.height, stream.width = frames.shape[1:3]
+        stream.pix_fmt = "yuv420p"
+        stream.options = {"deadline": "realtime", "cpu-used": "8"} if fmt == "webm" else {"preset": "veryfast"}
+        if rotation is not None:
+            stream.set_display_rotation(rotation)
+        if times is not None:
+            stream.codec_context.time_base = stream.time_base = Fraction(1, 1000)
+        for i, array in enumerate(frames):
+            frame = av.VideoFrame.from_ndarray(array, format="rgb24")
+            if times is not None:
+                frame.pts, frame.time_base = round(times[i] * 1000), Fraction(1, 1000)
+            container.mux(stream.encode(frame))
+        container.mux(stream.encode())
+    return bytes(out.data) if streamed else out.getvalue()

@@ -95,7 +95,13 @@ def test_top_k():
 
 
 def test_decoding_is_bounded(checkpoint, videos):
-    assert len(Classifier(checkpoint, max_decoded=7).decode(videos["mp4"])) == 7
+    # 30 frames held in at most 7: every other one dropped as the bound is reached, so the
+    # frames kept still span the whole video
+    whole = Classifier(checkpoint).decode(videos["mp4"])
+    bounded = Classifier(checkpoint, max_decoded=7).decode(videos["mp4"])
+    assert len(whole) == 30 and 4 <= len(bounded) <= 7
+    kept = [next(i for i, frame in enumerate(whole) if np.array_equal(frame, b)) for b in bounded]
+    assert kept == sorted(kept) and kept[0] == 0 and kept[-1] >= 20, kept
     with pytest.raises(VideoError, match="too large"):
         Classifier(checkpoint, max_pixels=64 * 48 - 1).top(videos["webm"])
 

@@ -131,6 +131,9 @@ BAD = {
     "not base64": ({"dataframe_records": [{"video": "abc"}]}, "Incorrect padding"),
     "not json": ("{", "valid JSON"),
     "too many videos": ({"dataframe_split": {"columns": ["video"], "data": [[""]] * 17}}, "at most 16"),
+    "one frame": ({"dataframe_split": {"columns": ["video"], "data": [[b64(encode_video(moving_square(1, 48, 64)))]]}},
+                  "too short: 1 frames"),
+    "16x16": ({"inputs": {"video": [b64(encode_video(moving_square(12, 16, 16)))]}}, "too small: 16x16"),
 }
 
 
@@ -146,4 +149,16 @@ def test_bad_requests_get_4xx_and_the_server_keeps_serving(server, videos, case)
         response = invoke(server, payload)
     assert 400 <= response.status_code < 500, response.text
     assert message in response.json()["message"]
+    assert "Traceback" not in response.text and "/work" not in response.text and "site-packages" not in response.text
     assert invoke(server, {"dataframe_records": [{"video": b64(videos["webm"])}]}).status_code == 200
+
+
+@pytest.mark.parametrize("payload", [
+    lambda v: {"instances": [{"video": v}]},
+    lambda v: {"inputs": {"video": [v]}},
+    lambda v: {"inputs": [{"video": v}]},
+])
+def test_instances_and_inputs_formats(server, videos, payload):
+    response = invoke(server, payload(b64(videos["webm"])))
+    assert response.status_code == 200, response.text
+    assert len(response.json()["predictions"]) == 1

@@ -109,7 +109,7 @@ def test_repository_tune_section_loads():
     ({"lr": [0.001]}, r"tune.lr must be \[low, high\]"),
     ({"frames": [8, "16"]}, r"tune.frames must be list\[int\]"),
     ({"depths": [18, 101]}, r"tune.depths must be a non-empty list of 18, 34, 50"),
-    ({"pruner": "asha"}, r"tune.pruner must be median, hyperband or none"),
+    ({"pruner": "asha"}, r"tune.pruner must be one of median, hyperband, none"),
     ({"n_trials": None, "timeout": None}, r"tune.n_trials and tune.timeout are both null"),
     ({"grace": 1}, r"tune.grace must exceed tune.heartbeat"),
 ])
