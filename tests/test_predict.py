@@ -23,7 +23,7 @@ from ssv2.store import ClipStore, materialise
 from ssv2.training import inference_state
 from ssv2.video import VideoError, write_video
 
-TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=False, epochs=1, batch_size=2, optimizer="sgd", lr=0.01,
+TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=False, reverse=False, epochs=1, batch_size=2, optimizer="sgd", lr=0.01,
                     momentum=0.9, weight_decay=0.0, warmup_epochs=0, label_smoothing=0.0, workers=0)
 SHORT_SIDE = 40
 
@@ -31,8 +31,8 @@ SHORT_SIDE = 40
 def write_checkpoint(path: Path, class_names: list[str]) -> Path:
     """A checkpoint as training writes it, with random weights."""
     torch.manual_seed(0)
-    model = build_model(18, len(class_names)).eval()
-    save_checkpoint(path, inference_state(model, ModelConfig(18, 16, None), TRAIN, class_names, SHORT_SIDE))
+    model = build_model(18, len(class_names), width=16, centre=True, pool="max").eval()
+    save_checkpoint(path, inference_state(model, ModelConfig(18, 16, "max", True, None), TRAIN, class_names, SHORT_SIDE))
     return path
 
 

@@ -22,8 +22,8 @@ from ssv2.sample import make_sample
 from ssv2.store import materialise
 from ssv2.training import BEST, LAST, fit
 
-MODEL = ModelConfig(depth=18, width=16, pretrained=None)
-TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=True, epochs=2, batch_size=8, optimizer="sgd", lr=0.01,
+MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
+TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=True, reverse=True, epochs=2, batch_size=8, optimizer="sgd", lr=0.01,
                     momentum=0.9, weight_decay=0.0001, warmup_epochs=0.5, label_smoothing=0.1, workers=0)
 
 
