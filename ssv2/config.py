@@ -77,6 +77,10 @@ class TrainConfig:
     warmup_epochs: float
     label_smoothing: float
     workers: int
+    # The defaults below serve configs built in code; params.yaml must still name every key.
+    processes: int | str = 1
+    accumulate: int = 1
+    compile: bool = False
 
 
 @dataclass(frozen=True)
@@ -113,6 +117,8 @@ _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
     ("model", "depth"): lambda v: None if v in (18, 34, 50) else "must be 18, 34 or 50",
     ("train", "crop"): lambda v: None if v > 0 else "must be positive",
     ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
+    ("train", "processes"): lambda v: None if v == "auto" or (isinstance(v, int) and v >= 1) else "must be auto or a positive count",
+    ("train", "accumulate"): lambda v: None if v >= 1 else "must be at least 1",
     ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
     ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",
     ("tune", "lr"): lambda v: None if len(v) == 2 and 0 < v[0] < v[1] else "must be [low, high] with 0 < low < high",

@@ -122,6 +122,33 @@ def test_train_steps_lower_the_loss():
     assert first["clips_per_s"] > 0
 
 
+def test_accumulated_batches_step_as_one_batch():
+    torch.manual_seed(0)
+    clips = torch.randint(0, 256, (8, 3, 2, 4, 4), dtype=torch.uint8)
+    target = torch.randint(0, 3, (8,))
+
+    def train(bounds, accumulate):
+        torch.manual_seed(1)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(96, 3))  # no batch norm: the gradient alone decides
+        optimizer = build_optimizer(model, "sgd", lr=0.5, momentum=0.9, weight_decay=0.0)
+        scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=2, warmup_epochs=0)
+        batches = [(clips[a:b], target[a:b]) for a, b in zip(bounds, bounds[1:])]
+        metrics = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, "cpu", 1,
+                                  accumulate=accumulate, progress=False)
+        return model, scheduler.last_epoch, metrics
+
+    whole, steps, metrics = train([0, 4, 8], accumulate=1)
+    assert steps == 2
+    # Two steps of two micro-batches each, then a last group cut short by the end of the epoch.
+    for bounds in ([0, 2, 4, 6, 8], [0, 2, 4, 8]):
+        split, steps, split_metrics = train(bounds, accumulate=2)
+        assert steps == 2 and split_metrics["loss"] == pytest.approx(metrics["loss"])
+        for a, b in zip(whole.parameters(), split.parameters()):
+            torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="accumulate"):
+        train([0, 8], accumulate=0)
+
+
 class Lookup(nn.Module):
     """Toy model: the first pixel of a clip is an index into a table of logits."""
 
