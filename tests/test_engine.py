@@ -13,10 +13,12 @@ from ssv2.engine import (
     build_scheduler,
     confusion_matrix,
     evaluate,
+    input_format,
     mean_class_accuracy,
     pair_accuracy,
     per_class_accuracy,
     predict,
+    prepare_model,
     train_one_epoch,
 )
 from ssv2.models import MEAN, STD, build_model
@@ -147,6 +149,13 @@ def test_accumulated_batches_step_as_one_batch():
             torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="accumulate"):
         train([0, 8], accumulate=0)
+
+
+def test_the_input_takes_the_layout_of_the_model():
+    model = prepare_model(build_model(18, num_classes=3), "cpu")
+    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last_3d)
+    assert input_format(model) == torch.channels_last_3d
+    assert input_format(prepare_model(model, "cpu", torch.contiguous_format)) == torch.contiguous_format
 
 
 class Lookup(nn.Module):
