@@ -22,9 +22,9 @@ class ParamsError(ValueError):
 Rule = tuple[typing.Callable[[Any], bool], str]  # (test of a value, what is allowed)
 
 
-def _rule(test: typing.Callable[[Any], bool], allowed: str) -> Any:
+def _rule(test: typing.Callable[[Any], bool], allowed: str, default: Any = dataclasses.MISSING) -> Any:
     """A dataclass field whose value `from_dict` checks with `test` (null, where allowed, is not tested)."""
-    return field(metadata={"rule": (test, allowed)})
+    return field(default=default, metadata={"rule": (test, allowed)})
 
 
 def at_least(low: float) -> Any:
@@ -125,6 +125,11 @@ class TrainConfig:
     warmup_epochs: float = at_least(0)
     label_smoothing: float = within(0, 1, high_open=True)
     workers: int = at_least(0)
+    # The defaults below serve configs built in code; params.yaml must still name every key.
+    processes: int | str = _rule(lambda v: v == "auto" or (isinstance(v, int) and v >= 1), "auto or a positive count",
+                                 default=1)
+    accumulate: int = _rule(lambda v: v >= 1, "at least 1", default=1)
+    compile: bool = False
 
 
 @dataclass(frozen=True)

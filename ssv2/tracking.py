@@ -176,7 +176,8 @@ def training_run(
 ) -> Iterator[mlflow.ActiveRun | None]:
     """The MLflow run of a training: a new one, or the interrupted one that `fit` resumes.
 
-    Logs the flattened params, git and data-version tags and the datasets, and records the
+    Logs the flattened params, git and data-version tags, the datasets and, every
+    MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL seconds (10 by default), the system metrics; records the
     run id in `folder`/mlflow_run.json for evaluation and registration. Yields None on
     torchrun ranks other than 0, which log nothing. An exception ends the run as FAILED.
     """
@@ -190,7 +191,8 @@ def training_run(
     experiment_id = None
     if run_id is None and not {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"} & set(os.environ):
         experiment_id = experiment(EXPERIMENT)
-    with mlflow.start_run(run_id=run_id, experiment_id=experiment_id) as run:
+    # System metrics (CPU, memory, GPU utilisation and memory of this node) show a starved GPU in `mlflow ui`.
+    with mlflow.start_run(run_id=run_id, experiment_id=experiment_id, log_system_metrics=True) as run:
         record = {"run_id": run.info.run_id, "key": key, "tracking_uri": mlflow.get_tracking_uri(), "trained": False}
         folder.mkdir(parents=True, exist_ok=True)
         run_file.write_text(json.dumps(record, indent=2) + "\n")

@@ -23,7 +23,8 @@ from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
 from ssv2.data import ClipDataset
 from ssv2.distributed import init_distributed, is_main_process
-from ssv2.engine import build_optimizer, build_scheduler, evaluate, prepare_model, train_one_epoch
+from ssv2.engine import (build_optimizer, build_scheduler, configure_backends, evaluate, prepare_model,
+                         train_one_epoch)
 from ssv2.models import build_model
 from ssv2.store import SUMMARY_FILE, ClipStore
 
@@ -35,6 +36,19 @@ EpochCallback = Callable[[int, dict[str, float]], None]
 
 def default_device() -> torch.device:
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def micro_batch(batch_size: int, processes: int, accumulate: int) -> int:
+    """Clips per forward pass: `batch_size` clips per optimiser step are split over processes and accumulation.
+
+    The params then say what is trained whatever the number of GPUs: one process, or eight
+    with the same global batch, see the same batches in the same order.
+    """
+    micro, rest = divmod(batch_size, processes * accumulate)
+    if micro == 0 or rest:
+        raise ValueError(f"train.batch_size {batch_size} must be a multiple of processes ({processes}) x "
+                         f"train.accumulate ({accumulate})")
+    return micro
 
 
 def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, class_names: list[str]) -> str:
@@ -80,7 +94,8 @@ def fit(
     """Train and validate every epoch; returns the history of per-epoch metrics.
 
     Runs as one of several processes when launched by torchrun (DDP: each process trains on
-    its shard, rank 0 writes the files). With `checkpoints`, a folder, writes `last.pt`
+    its shard of every batch, rank 0 writes the files); `train_cfg.batch_size` is the batch
+    of all of them together (see micro_batch). With `checkpoints`, a folder, writes `last.pt`
     (everything needed to resume) and `best.pt` (the best validation top-1 so far) after
     every epoch, and resumes an unfinished run of the same params and data from `last.pt`.
     """
@@ -88,7 +103,9 @@ def fit(
     rank, world, local_rank = init_distributed()
     if device is None:
         device = torch.device("cuda", local_rank) if torch.cuda.is_available() else torch.device("cpu")
+    configure_backends(device)
     torch.manual_seed(train_cfg.seed)
+    micro = micro_batch(train_cfg.batch_size, world, train_cfg.accumulate)
 
     train_set = ClipDataset(
         ClipStore(store_dir / "train"), train_cfg.frames, train_cfg.crop, train=True,
@@ -96,20 +113,25 @@ def fit(
         reverse_map=reverse_map(class_names) if train_cfg.reverse else None, seed=train_cfg.seed,
     )
     val_set = ClipDataset(ClipStore(store_dir / "validation"), train_cfg.frames, train_cfg.crop, train=False)
-    # One sampler for one process or many: it reshuffles deterministically from (seed, epoch).
+    # One sampler for one process or many: it reshuffles deterministically from (seed, epoch) and
+    # deals the permutation out in turn, so the processes' micro-batches make up the single process's batch.
     sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=train_cfg.seed)
-    loader_args = {"batch_size": train_cfg.batch_size, "num_workers": train_cfg.workers,
-                   "pin_memory": device.type == "cuda"}
-    train_loader = DataLoader(train_set, sampler=sampler, drop_last=len(train_set) >= world * train_cfg.batch_size,
+    # Workers live as long as the run (no restart each epoch); pinned uint8 batches copy to the GPU asynchronously.
+    loader_args = {"batch_size": micro, "num_workers": train_cfg.workers, "pin_memory": device.type == "cuda",
+                   "persistent_workers": train_cfg.workers > 0}
+    train_loader = DataLoader(train_set, sampler=sampler, drop_last=len(train_set) >= train_cfg.batch_size,
                               **loader_args)
-    # Validation shards without padding, so the summed metrics are exact.
-    val_loader = DataLoader(val_set, sampler=range(rank, len(val_set), world), **loader_args)
+    # Validation shards without padding, so the summed metrics are exact; without gradients to keep,
+    # a process's whole share of a step fits at once.
+    val_loader = DataLoader(val_set, sampler=range(rank, len(val_set), world),
+                            **{**loader_args, "batch_size": train_cfg.batch_size // world})
 
     model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre,
                                     model_cfg.pool), device)
     criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
     optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
-    scheduler = build_scheduler(optimizer, train_cfg.epochs, len(train_loader), train_cfg.warmup_epochs)
+    steps_per_epoch = -(-len(train_loader) // train_cfg.accumulate)
+    scheduler = build_scheduler(optimizer, train_cfg.epochs, steps_per_epoch, train_cfg.warmup_epochs)
 
     history: list[dict[str, float]] = []
     best, start = float("-inf"), 0
@@ -129,15 +151,18 @@ def fit(
             for name in (LAST, BEST):
                 (folder / name).unlink(missing_ok=True)
     short_side = json.loads((store_dir / SUMMARY_FILE).read_text())["short_side"]
-    ddp_model = DistributedDataParallel(model) if world > 1 else model
-    amp = device.type == "cuda"
+    train_model = DistributedDataParallel(model) if world > 1 else model
+    eval_model = model
+    if train_cfg.compile:
+        # Both share `model`'s parameters; checkpoints keep saving `model`, whose keys have no wrapper prefix.
+        train_model, eval_model = torch.compile(train_model), torch.compile(model)
 
     for epoch in range(start, train_cfg.epochs):
         sampler.set_epoch(epoch)
         train_set.set_epoch(epoch)
-        train = train_one_epoch(ddp_model, criterion, optimizer, scheduler, train_loader, device, epoch + 1,
-                                amp=amp, progress=progress)
-        val = evaluate(model, criterion, val_loader, device, amp=amp, progress=progress)
+        train = train_one_epoch(train_model, criterion, optimizer, scheduler, train_loader, device, epoch + 1,
+                                accumulate=train_cfg.accumulate, progress=progress)
+        val = evaluate(eval_model, criterion, val_loader, device, progress=progress)
         metrics = {"epoch": epoch + 1, **{f"train_{k}": v for k, v in train.items() if k not in ("lr", "clips_per_s")},
                    **{f"val_{k}": v for k, v in val.items()}, "lr": train["lr"], "clips_per_s": train["clips_per_s"]}
         history.append(metrics)

@@ -1,16 +1,20 @@
-"""DVC stage: train a ResNet3D on the clip store; runs as is or under `torchrun --nproc_per_node N`.
+"""DVC stage: train a ResNet3D on the clip store, as `train.processes` DDP processes.
 
-Logs to MLflow (rank 0 only): params, provenance tags, datasets, per-epoch metrics, artifacts.
+With more than one process the stage starts them itself through torchrun's engine, each
+running this script again; torchrun's PET_* variables spread them over several nodes.
+Logs to MLflow (rank 0 only): params, provenance tags, datasets, per-epoch metrics, system
+metrics, artifacts.
 """
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import mlflow
 
 from ssv2 import config, tracking
-from ssv2.distributed import cleanup, is_main_process
+from ssv2.distributed import cleanup, is_main_process, launch, needs_launch, resolve_processes
 from ssv2.store import SKIPPED_FILE
 from ssv2.training import fit, run_key
 
@@ -33,10 +37,16 @@ def main() -> None:
     data = config.load(config.DataConfig, "data")
     model_cfg = config.load(config.ModelConfig, "model")
     train_cfg = config.load(config.TrainConfig, "train")
+    processes = resolve_processes(train_cfg.processes)
+    if needs_launch(processes):
+        launch(processes, Path(__file__).resolve())
+        return
     class_names = json.loads(CLASSES.read_text(encoding="utf-8"))
     key = run_key(model_cfg, train_cfg, STORE, class_names)
     with tracking.training_run(config.load_params(), CHECKPOINTS, key, data_roots=[data.root, "data"], store=STORE,
                                class_names=class_names) as run:
+        if run is not None:
+            mlflow.set_tag("world_size", os.environ.get("WORLD_SIZE", "1"))  # what `auto` came to, over all nodes
         history = fit(model_cfg, train_cfg, STORE, class_names, checkpoints=CHECKPOINTS,
                       on_epoch=tracking.log_epoch if run is not None else None)
         if is_main_process():

@@ -13,10 +13,12 @@ from ssv2.engine import (
     build_scheduler,
     confusion_matrix,
     evaluate,
+    input_format,
     mean_class_accuracy,
     pair_accuracy,
     per_class_accuracy,
     predict,
+    prepare_model,
     train_one_epoch,
 )
 from ssv2.models import build_model
@@ -120,6 +122,46 @@ def test_train_steps_lower_the_loss():
     assert second["top1"] >= first["top1"] and first["top5"] == 100.0  # 3 classes
     assert first["lr"] == pytest.approx(0.005 * (1 + math.cos(math.pi * 2 / 6)))  # lr of the 3rd step
     assert first["clips_per_s"] > 0
+
+
+class Float(nn.Module):
+    def forward(self, x):
+        return x.float() / 255
+
+
+def test_accumulated_batches_step_as_one_batch():
+    torch.manual_seed(0)
+    clips = torch.randint(0, 256, (8, 3, 2, 4, 4), dtype=torch.uint8)
+    target = torch.randint(0, 3, (8,))
+
+    def train(bounds, accumulate):
+        torch.manual_seed(1)
+        # No batch norm: the gradient alone decides. Models take uint8 clips and make them float themselves.
+        model = nn.Sequential(Float(), nn.Flatten(), nn.Linear(96, 3))
+        optimizer = build_optimizer(model, "sgd", lr=0.5, momentum=0.9, weight_decay=0.0)
+        scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=2, warmup_epochs=0)
+        batches = [(clips[a:b], target[a:b]) for a, b in zip(bounds, bounds[1:])]
+        metrics = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, "cpu", 1,
+                                  accumulate=accumulate, progress=False)
+        return model, scheduler.last_epoch, metrics
+
+    whole, steps, metrics = train([0, 4, 8], accumulate=1)
+    assert steps == 2
+    # Two steps of two micro-batches each, then a last group cut short by the end of the epoch.
+    for bounds in ([0, 2, 4, 6, 8], [0, 2, 4, 8]):
+        split, steps, split_metrics = train(bounds, accumulate=2)
+        assert steps == 2 and split_metrics["loss"] == pytest.approx(metrics["loss"])
+        for a, b in zip(whole.parameters(), split.parameters()):
+            torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
+    with pytest.raises(ValueError, match="accumulate"):
+        train([0, 8], accumulate=0)
+
+
+def test_the_input_takes_the_layout_of_the_model():
+    model = prepare_model(build_model(18, num_classes=3), "cpu")
+    assert model.stem[0].weight.is_contiguous(memory_format=torch.channels_last_3d)
+    assert input_format(model) == torch.channels_last_3d
+    assert input_format(prepare_model(model, "cpu", torch.contiguous_format)) == torch.contiguous_format
 
 
 class Lookup(nn.Module):

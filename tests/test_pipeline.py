@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from mlflow import MlflowClient
 
 from conftest import REPO, sample_config
 from ssv2.checkpoint import load_checkpoint
@@ -24,8 +25,8 @@ TINY = {
 }
 
 
-def run(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+def run(args: list[str], cwd: Path, **env: str) -> str:
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
     result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
@@ -82,6 +83,20 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     assert "Running stage 'materialise'" not in rerun and "Running stage 'parse'" not in rerun
     trained = load_checkpoint(repo / "models/last.pt")["params"]
     assert trained["train"]["lr"] == 0.02 and trained["train"]["frames"] == 8 and trained["model"]["depth"] == 18
+
+
+def test_dvc_repro_trains_with_two_processes_in_one_mlflow_run(repo):
+    set_params(repo, {"train": {"processes": 2}})
+    uri = f"sqlite:///{repo / 'mlflow.db'}"
+    out = run(["dvc", "repro", "train"], repo, MLFLOW_TRACKING_URI=uri, MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="1")
+    assert out.count("best validation top-1") == 1  # rank 0 alone reports and writes
+    assert load_checkpoint(repo / "models/last.pt")["epoch"] == 2 and (repo / "models/best.pt").is_file()
+    client = MlflowClient(uri)
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert len(runs) == 1
+    assert runs[0].data.tags["world_size"] == "2" and runs[0].data.params["train.processes"] == "2"
+    assert "system/cpu_utilization_percentage" in runs[0].data.metrics
+    assert "up to date" in run(["dvc", "status", "train"], repo)
 
 
 def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path):

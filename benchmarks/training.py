@@ -1,0 +1,212 @@
+"""How close a training step comes to the machine's limit, for R3D-18/34/50, in one run.
+
+For each depth and clip shape, with the project's own training loop (ssv2.engine.train_one_epoch,
+so bf16 autocast where native, channels-last-3d, fused optimiser, normalisation on the device):
+
+- model only: clips/s training on synthetic uint8 clips already on the device;
+- end to end: clips/s training from a clip store through the DataLoader the train stage builds
+  (train.workers from params.yaml, pinned memory on CUDA), and its ratio to the model-only rate;
+- the FLOPs of one training step per clip (forward and backward, counted by PyTorch's
+  FlopCounterMode), the achieved FLOP/s, and its share of a matrix-multiply peak measured in
+  the same run (square matmuls in the training precision);
+- peak memory: allocated GPU memory on CUDA; on a CPU the peak resident set size of the process
+  while the model-only steps run.
+
+Every rate is the median of --repeats timed passes of --steps batches, after one untimed pass.
+Without --store it builds a synthetic sample store (short side 128) in a temporary folder.
+
+    python benchmarks/training.py                                     # 18/34/50 at 8x112x112 and 16x112x112
+    python benchmarks/training.py --shapes 8x56 --batch 4 --steps 3   # a few minutes on 2 CPU cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, RandomSampler
+from torch.utils.flop_counter import FlopCounterMode
+
+from ssv2 import config
+from ssv2.annotations import parse_dataset
+from ssv2.data import ClipDataset
+from ssv2.engine import (bf16_native, build_optimizer, build_scheduler, clips_to_device, configure_backends,
+                         prepare_model, train_one_epoch)
+from ssv2.models import build_model
+from ssv2.sample import make_sample
+from ssv2.store import ClipStore, materialise
+
+FORMATS = {"channels_last_3d": torch.channels_last_3d, "contiguous": torch.contiguous_format}
+
+
+def parse_shape(text: str) -> tuple[int, int]:
+    """'16x112' or '16x112x112' -> (frames, crop)."""
+    parts = [int(p) for p in text.lower().split("x")]
+    if len(parts) not in (2, 3) or (len(parts) == 3 and parts[1] != parts[2]):
+        raise argparse.ArgumentTypeError(f"shape must be FRAMESxCROP or FRAMESxCROPxCROP, got {text!r}")
+    return parts[0], parts[1]
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype, size: int, repeats: int) -> float:
+    """FLOP/s of `size` x `size` matrix multiplies in `dtype`: the best of `repeats` timed batches."""
+    a, b = (torch.randn(size, size, device=device, dtype=dtype) for _ in range(2))
+    count = 10 if device.type == "cuda" else 2
+    best = 0.0
+    for _ in range(repeats + 1):  # the first batch warms up
+        synchronize(device)
+        start = time.perf_counter()
+        for _ in range(count):
+            a @ b
+        synchronize(device)
+        best = max(best, 2 * size**3 * count / (time.perf_counter() - start))
+    return best
+
+
+def step_flops(model: nn.Module, clips: torch.Tensor, target: torch.Tensor, amp: bool) -> int:
+    """FLOPs of one forward and backward pass on `clips` (the optimiser's elementwise update is not counted)."""
+    with FlopCounterMode(display=False) as counter:
+        with torch.autocast(clips.device.type, dtype=torch.bfloat16, enabled=amp):
+            loss = nn.functional.cross_entropy(model(clips), target)
+        loss.backward()
+    model.zero_grad(set_to_none=True)
+    return counter.get_total_flops()
+
+
+class PeakRSS:
+    """Peak resident set size of this process while inside the block, sampled every 10 ms."""
+
+    def __enter__(self) -> PeakRSS:
+        self.peak, self._stop = psutil.Process().memory_info().rss, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def _sample(self) -> None:
+        process = psutil.Process()
+        while not self._stop.wait(0.01):
+            self.peak = max(self.peak, process.memory_info().rss)
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def timed_passes(model: nn.Module, loader, device: torch.device, amp: bool, repeats: int) -> float:
+    """Median clips/s of `repeats` passes of train_one_epoch over `loader`, after one untimed pass."""
+    optimizer = build_optimizer(model, "adamw", lr=1e-4, momentum=0.9, weight_decay=0.05)
+    scheduler = build_scheduler(optimizer, repeats + 1, len(loader), 0)
+    rates = []
+    for epoch in range(repeats + 1):
+        metrics = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, device, epoch,
+                                  amp=amp, progress=False)
+        rates.append(metrics["clips_per_s"])
+    return statistics.median(rates[1:])
+
+
+def sample_store(folder: Path, per_class: int, workers: int) -> Path:
+    """A clip store of the synthetic sample at short side 128 (enough for 112-pixel crops)."""
+    make_sample(folder / "sample", seed=0, per_class={"train": per_class, "validation": 1, "test": 0}, broken=0)
+    params = config.load_params()
+    data = config.from_dict(config.DataConfig, {**params["data"], "root": str(folder / "sample")}, "data")
+    _, tables = parse_dataset(data)
+    materialise({"train": tables["train"]}, folder / "store", codec="raw", short_side=128, max_frames=96,
+                min_frames=8, workers=workers)
+    return folder / "store"
+
+
+def bench(depth: int, frames: int, crop: int, args, device: torch.device, store: ClipStore, workers: int,
+          memory_format: torch.memory_format, amp: bool) -> dict:
+    torch.manual_seed(0)
+    model = prepare_model(build_model(depth, args.classes), device, memory_format)
+    clips = torch.randint(0, 256, (args.batch, 3, frames, crop, crop), dtype=torch.uint8, device=device)
+    target = torch.randint(0, args.classes, (args.batch,), device=device)
+    flops = step_flops(model, clips_to_device(clips, device, memory_format), target, amp) / args.batch
+
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    with PeakRSS() as rss:
+        model_rate = timed_passes(model, [(clips, target)] * args.steps, device, amp, args.repeats)
+    memory = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else rss.peak
+
+    dataset = ClipDataset(store, frames, crop, train=True)
+    loader = DataLoader(dataset, batch_size=args.batch, num_workers=workers, pin_memory=device.type == "cuda",
+                        persistent_workers=workers > 0, drop_last=True,
+                        sampler=RandomSampler(dataset, replacement=True, num_samples=args.batch * args.steps))
+    loader_rate = timed_passes(model, loader, device, amp, args.repeats)
+    return {"depth": depth, "frames": frames, "crop": crop, "batch": args.batch,
+            "layout": "cl3d" if memory_format == torch.channels_last_3d else "contig",
+            "model_clips_per_s": model_rate, "end_to_end_clips_per_s": loader_rate,
+            "gflop_per_clip": flops / 1e9, "achieved_flops": flops * model_rate, "peak_memory_bytes": memory}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--depths", type=int, nargs="+", default=[18, 34, 50])
+    parser.add_argument("--shapes", type=parse_shape, nargs="+", default=[(8, 112), (16, 112)],
+                        help="clip shapes, FRAMESxCROP[xCROP]")
+    parser.add_argument("--batch", type=int, default=16, help="clips per training step")
+    parser.add_argument("--steps", type=int, default=10, help="training steps per timed pass")
+    parser.add_argument("--repeats", type=int, default=3, help="timed passes; medians are printed")
+    parser.add_argument("--classes", type=int, default=174)
+    parser.add_argument("--formats", nargs="+", choices=list(FORMATS), default=["channels_last_3d"],
+                        help="memory layouts to compare (the training uses channels_last_3d)")
+    parser.add_argument("--store", type=Path, help="a clip store folder (its train split is read); default: "
+                                                   "a synthetic sample store built in a temporary folder")
+    parser.add_argument("--per-class", type=int, default=4, help="sample videos per class for the built store")
+    parser.add_argument("--workers", type=int, help="DataLoader workers; default: train.workers of params.yaml")
+    parser.add_argument("--matmul-size", type=int, help="side of the peak's square matmuls (default 8192 on "
+                                                        "CUDA, 2048 on a CPU)")
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--json", type=Path, help="also write the rows here")
+    args = parser.parse_args()
+
+    device = torch.device(args.device)
+    configure_backends(device)
+    workers = args.workers if args.workers is not None else config.load(config.TrainConfig, "train").workers
+    amp = bf16_native(device)
+    dtype = torch.bfloat16 if amp else torch.float32
+    size = args.matmul_size or (8192 if device.type == "cuda" else 2048)
+    peak = matmul_peak(device, dtype, size, args.repeats)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
+    print(f"{name}; {'bf16 autocast' if amp else 'float32'}; matmul peak {peak / 1e12:.3f} TFLOP/s "
+          f"({size}x{size}, {dtype}); batch {args.batch}, {args.steps} steps x {args.repeats} passes (medians); "
+          f"{workers} loader workers")
+
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1)) / "train")
+        print(f"store: {len(store)} videos\n")
+        print("| depth | clip | layout | model-only clips/s | end-to-end clips/s | end-to-end / model | "
+              "GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak | peak memory GiB |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for depth in args.depths:
+            for frames, crop in args.shapes:
+                for layout in args.formats:
+                    row = bench(depth, frames, crop, args, device, store, workers, FORMATS[layout], amp)
+                    row["matmul_peak_flops"] = peak
+                    rows.append(row)
+                    print(f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {row['model_clips_per_s']:.2f} | "
+                          f"{row['end_to_end_clips_per_s']:.2f} | "
+                          f"{row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} | "
+                          f"{row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} | "
+                          f"{100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
+                          flush=True)
+    if args.json:
+        args.json.write_text(json.dumps({"device": name, "amp": amp, "rows": rows}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
