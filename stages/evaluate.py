@@ -17,6 +17,7 @@ from ssv2 import config, tracking
 from ssv2.checkpoint import load_model
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
+from ssv2.explain import explain_clip, gallery_picks, save_grid
 from ssv2.report import (
     confused_pairs,
     confusion_classes,
@@ -78,6 +79,14 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
         writer.writerows((i, names[t], names[p]) for i, t, p in zip(store.ids, targets.tolist(), probs.argmax(1).tolist()))
     plot_confusion(metrics["confusion"], names, OUT / "confusion.png", confusion_classes(metrics["confusion"]))
     plot_per_class(metrics["per_class"], names, OUT / "per_class.png")
+    # Where the model looks, for a few classes: a video it gets right and one it confuses.
+    (OUT / "gallery").mkdir(exist_ok=True)
+    for old in (OUT / "gallery").glob("*.png"):
+        old.unlink()
+    for i, kind in gallery_picks(probs.argmax(1), targets, names):
+        clip, label = loader.dataset[i]
+        explanation = explain_clip(model, clip[0], names, actual=label)
+        save_grid(explanation, OUT / "gallery" / f"{names[label]} - {kind} - {store.ids[i]}.png")
 
     store, loader = loaders["test"]
     with open(OUT / "test_predictions.csv", "w", newline="") as f:
