@@ -86,7 +86,7 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
     for i, kind in gallery_picks(probs.argmax(1), targets, names):
         clip, label = loader.dataset[i]
         explanation = explain_clip(model, clip[0], names, actual=label)
-        save_grid(explanation, OUT / "gallery" / f"{names[label]} - {kind} - {store.ids[i]}.png")
+        save_grid(explanation, OUT / "gallery" / f"{names[label].replace('/', '-')} - {kind} - {store.ids[i]}.png")
 
     store, loader = loaders["test"]
     with open(OUT / "test_predictions.csv", "w", newline="") as f:
