@@ -66,6 +66,12 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     assert len(skipped) == 2 and set(skipped["split"]) == {"train"}
     assert len(pd.read_csv(repo / "eval/test_predictions.csv")) == 13
     assert len(pd.read_csv(repo / "plots/train.csv")) == 2
+    assert {"shuffled_top1", "reversed_top1", "reversed_pairs_as_partner", "reversed_pairs_as_own"} <= metrics.keys()
+    assert "shuffled_top1" in run(["dvc", "metrics", "show"], repo)
+    assert list((repo / "eval/gallery").glob("* - correct - *.png"))
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], repo))["data"]
+    assert sorted(plots) == sorted(["Loss", "Top-1 accuracy (%)", "Learning rate", "Confusion matrix (validation)",
+                                    "eval/confusion.png", "eval/per_class.png"])  # each drawn once
 
     assert "up to date" in run(["dvc", "status"], repo)
     second = run(["dvc", "repro"], repo)
