@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import torch
 from torch import Tensor, nn
+from torchvision.models import ResNet50_Weights
 from torchvision.models.video import R3D_18_Weights
 from torchvision.models.video.resnet import BasicBlock, BasicStem, Bottleneck, Conv3DSimple, VideoResNet
 
@@ -82,14 +84,13 @@ def build_model(depth: int, num_classes: int, pretrained: str | Path | None = No
                 centre: bool = False, pool: str = "avg") -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
-    `pretrained` is a path to torchvision's r3d_18 Kinetics-400 state dict; every weight but
-    the classifier (whose class count differs) is loaded from it.
+    `pretrained` is a path to a state dict that initialises every weight but the classifier
+    (whose class count differs): see load_pretrained.
     """
     if depth not in ARCHITECTURES:
         raise ValueError(f"unknown depth {depth!r}: must be one of {sorted(ARCHITECTURES)}")
-    if pretrained is not None and (depth, width) != (18, 64):
-        raise ValueError(f"pretrained weights exist for depth 18, width 64 only (torchvision's r3d_18), "
-                         f"got depth {depth}, width {width}")
+    if pretrained is not None and width != 64:
+        raise ValueError(f"pretrained weights are torchvision's, of width 64, got model width {width}")
     block, layers = ARCHITECTURES[depth]
     model = R3D(block, layers, num_classes, width, centre, pool)
     if pretrained is not None:
@@ -97,13 +98,57 @@ def build_model(depth: int, num_classes: int, pretrained: str | Path | None = No
     return model
 
 
+def resnet_depth(state: dict[str, Tensor]) -> int | None:
+    """The depth (18, 34, 50) of a 2D ResNet or R3D state dict, from its blocks per stage; None if neither."""
+    blocks = [1 + max((int(m.group(1)) for k in state if (m := re.match(rf"layer{i}\.(\d+)\.", k))), default=-1)
+              for i in range(1, 5)]
+    bottleneck = any(re.match(r"layer\d+\.\d+\.conv3\.", k) for k in state)
+    for depth, (block, layers) in ARCHITECTURES.items():
+        if layers == blocks and (block is Bottleneck) == bottleneck:
+            return depth
+    return None
+
+
+def _r3d_name(name: str) -> str:
+    """The R3D state-dict key of a torchvision 2D ResNet key: conv1/bn1 -> stem.0/1, convN/bnN -> convN.0/1."""
+    name = re.sub(r"^conv1\.", "stem.0.", name)
+    name = re.sub(r"^bn1\.", "stem.1.", name)
+    name = re.sub(r"^(layer\d+\.\d+)\.conv(\d)\.", r"\1.conv\2.0.", name)
+    return re.sub(r"^(layer\d+\.\d+)\.bn(\d)\.", r"\1.conv\2.1.", name)
+
+
+def inflate(state: dict[str, Tensor], target: dict[str, Tensor]) -> dict[str, Tensor]:
+    """A torchvision 2D ResNet state dict inflated into the R3D layout of `target` (the I3D way).
+
+    Each 2D kernel (out, in, h, w) is repeated over the temporal extent t of the target's
+    kernel and divided by t, so a clip of identical frames gives every layer the 2D network's
+    activations (away from the clip's temporal ends, where the 3D kernels see zero padding).
+    Other tensors (batch norms) are copied; keys the target lacks are kept for the caller to report.
+    """
+    inflated = {}
+    for name, value in state.items():
+        name = _r3d_name(name)
+        own = target.get(name)
+        if value.ndim == 4 and own is not None and own.ndim == 5:
+            t = own.shape[2]
+            value = value.unsqueeze(2).expand(-1, -1, t, -1, -1) / t
+        inflated[name] = value
+    return inflated
+
+
 def load_pretrained(model: VideoResNet, path: str | Path) -> None:
-    """Load a torchvision r3d_18 state dict into `model`, all but the `fc` layer."""
+    """Initialise `model`, all but the `fc` layer, from a state dict file.
+
+    Either torchvision's R3D layout (its r3d_18 Kinetics-400 weights, or any R3D of the
+    model's depth) or torchvision's 2D ImageNet ResNet-18/34/50 (`torchvision.models.resnet50`
+    weights), inflated by `inflate`; the file's depth must be the model's.
+    """
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(
             f"{path}: pretrained weights not found. Download torchvision's R3D_18_Weights.KINETICS400_V1 "
-            f"from {R3D_18_Weights.KINETICS400_V1.url} and set model.pretrained to its path"
+            f"({R3D_18_Weights.KINETICS400_V1.url}, depth 18) or an ImageNet ResNet of the model's depth "
+            f"(e.g. {ResNet50_Weights.IMAGENET1K_V1.url}) and set model.pretrained to its path"
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -112,8 +157,14 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):
         raise ValueError(f"{path}: expected a state dict (a mapping of names to tensors)")
 
-    state = {k: v for k, v in state.items() if not k.startswith("fc.")}
     own = {k: v for k, v in model.state_dict().items() if not k.startswith("fc.")}
+    layout = "R3D"
+    if getattr(state.get("conv1.weight"), "ndim", None) == 4:
+        state, layout = inflate(state, own), "2D ResNet (inflated)"
+    depth, model_depth = resnet_depth(state), resnet_depth(own)
+    if depth != model_depth:
+        raise ValueError(f"{path}: holds a {layout} of depth {depth or 'unknown'}, but the model is an R3D-{model_depth}")
+    state = {k: v for k, v in state.items() if not k.startswith("fc.")}
     problems = []
     if missing := sorted(own.keys() - state.keys()):
         problems.append(f"missing {missing[:5]}{' ...' if len(missing) > 5 else ''}")
@@ -123,5 +174,5 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
         shapes = [f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in mismatched[:5]]
         problems.append(f"shape mismatch {shapes}")
     if problems:
-        raise ValueError(f"{path}: does not match an r3d_18 state dict: {'; '.join(problems)}")
+        raise ValueError(f"{path}: does not match an R3D-{model_depth} state dict ({layout} layout): {'; '.join(problems)}")
     model.load_state_dict(state, strict=False)

@@ -15,6 +15,8 @@ import torch
 from ssv2.classes import reversal_pairs
 from ssv2.engine import accuracy, confusion_matrix, mean_class_accuracy, pair_accuracy, per_class_accuracy
 
+LEGIBLE = 30  # classes a confusion image can show with readable names
+
 
 def evaluation_metrics(probs: torch.Tensor, targets: torch.Tensor, class_names: list[str]) -> dict:
     """Top-1/top-5, mean class accuracy, time-reversal-pair accuracy, per-class accuracy and the confusion matrix."""
@@ -31,19 +33,66 @@ def evaluation_metrics(probs: torch.Tensor, targets: torch.Tensor, class_names: 
     }
 
 
-def plot_confusion(confusion: torch.Tensor, class_names: list[str], path: str | Path) -> None:
-    """Row-normalised confusion matrix as a heat map (rows: true class)."""
+def per_class_table(per_class: list[float], samples: list[int], class_names: list[str]) -> list[tuple[str, int, float]]:
+    """(class, samples, top-1) rows, worst class first; classes absent from the split (NaN) last."""
+    rows = zip(class_names, samples, per_class)
+    return sorted(rows, key=lambda row: (math.isnan(row[2]), row[2]))
+
+
+def _mistakes(confusion: torch.Tensor) -> list[tuple[int, int, int]]:
+    """(count, true, predicted) of every off-diagonal cell that occurs, by count then share of the true class."""
+    totals = confusion.sum(1).tolist()
+    cells = [(int(confusion[i, j]), i, j) for i, j in confusion.nonzero().tolist() if i != j]
+    return sorted(cells, key=lambda c: (-c[0], -c[0] / totals[c[1]], c[1], c[2]))
+
+
+def confused_pairs(confusion: torch.Tensor, class_names: list[str], top: int = 20) -> list[dict]:
+    """The `top` most frequent mistakes: true class, predicted class, count and share of the true class (%)."""
+    totals = confusion.sum(1).tolist()
+    return [{"actual": class_names[i], "predicted": class_names[j], "count": n, "share": 100.0 * n / totals[i]}
+            for n, i, j in _mistakes(confusion)[:top]]
+
+
+def confusion_classes(confusion: torch.Tensor, limit: int = LEGIBLE) -> list[int]:
+    """Indices of the classes a legible confusion image shows: all up to `limit`, else those of the top mistakes.
+
+    Beyond `limit` classes: the classes of the most frequent mistakes, taken in order until
+    `limit` are chosen, sorted by index.
+    """
+    if confusion.shape[0] <= limit:
+        return list(range(confusion.shape[0]))
+    chosen: dict[int, None] = {}  # insertion-ordered set
+    for _, i, j in _mistakes(confusion):
+        for c in (i, j):
+            if len(chosen) < limit:
+                chosen[c] = None
+    return sorted(chosen)
+
+
+def plot_confusion(confusion: torch.Tensor, class_names: list[str], path: str | Path,
+                   classes: list[int] | None = None) -> None:
+    """Row-normalised confusion matrix as a heat map (rows: true class), restricted to `classes` if given.
+
+    Rows are normalised by the whole row, so a cell is the share of the true class whatever
+    the selection leaves out.
+    """
     counts = confusion.double().numpy()
     rows = counts / np.maximum(counts.sum(1, keepdims=True), 1)
+    total = len(class_names)
+    if classes is not None:
+        counts, rows = counts[np.ix_(classes, classes)], rows[np.ix_(classes, classes)]
+        class_names = [class_names[i] for i in classes]
     k = len(class_names)
     size = min(4 + 0.28 * k, 60)
     fig, ax = plt.subplots(figsize=(size, size))
+    if k < total:
+        ax.set_title(f"{k} of {total} classes: those of the most frequent mistakes", fontsize=9)
     image = ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(k), class_names, rotation=90, fontsize=7)
     ax.set_yticks(range(k), class_names, fontsize=7)
     ax.set_xlabel("predicted")
     ax.set_ylabel("true")
-    if k <= 30:
+    if k <= LEGIBLE:
         for i, j in zip(*np.nonzero(counts)):
             ax.text(j, i, int(counts[i, j]), ha="center", va="center", fontsize=7,
                     color="white" if rows[i, j] > 0.5 else "black")

@@ -28,7 +28,9 @@ from mlflow.exceptions import MlflowException
 RUN_FILE = "mlflow_run.json"  # beside the checkpoints: which run the training logs to
 CHAMPION = "champion"
 EXPERIMENT = "ssv2-train"  # where training runs go unless MLFLOW_EXPERIMENT_NAME/_ID or `mlflow run` say otherwise
-TOP1_TAG = "val_top1"  # on every registered version: the validation top-1 that the champion rule compares
+TOP1_TAG = "val_top1"
+# The experiment tag from which MLflow 3's UI picks an experiment's view, and its value for model training.
+EXPERIMENT_KIND, MODEL_TRAINING = "mlflow.experimentKind", "custom_model_development"  # on every registered version: the validation top-1 that the champion rule compares
 
 
 @dataclass(frozen=True)
@@ -112,15 +114,18 @@ def experiment(name: str) -> str:
     """The id of experiment `name`, created if need be.
 
     Unlike mlflow.set_experiment this leaves MLFLOW_EXPERIMENT_ID alone, which child processes
-    would inherit even when they log to another tracking store.
+    would inherit even when they log to another tracking store. The experiment is tagged as
+    model training, so that MLflow 3's UI opens it on its runs, not on the GenAI (traces) view.
     """
     client = MlflowClient()
-    if (found := client.get_experiment_by_name(name)) is not None:
-        return found.experiment_id
-    try:
-        return client.create_experiment(name)
-    except MlflowException:  # another process created it meanwhile
-        return client.get_experiment_by_name(name).experiment_id
+    if (found := client.get_experiment_by_name(name)) is None:
+        try:
+            return client.create_experiment(name, tags={EXPERIMENT_KIND: MODEL_TRAINING})
+        except MlflowException:  # another process created it meanwhile
+            found = client.get_experiment_by_name(name)
+    if EXPERIMENT_KIND not in found.tags:  # an experiment made before this tag, or by hand; a user's choice stays
+        client.set_experiment_tag(found.experiment_id, EXPERIMENT_KIND, MODEL_TRAINING)
+    return found.experiment_id
 
 
 def _run_exists(client: MlflowClient, run_id: str) -> bool:

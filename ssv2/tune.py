@@ -290,9 +290,9 @@ def load_sweep(params_file: str | Path = config.PARAMS_FILE, store: Path = STORE
     """The sweep of params.yaml, checked before any trial starts."""
     sweep = Sweep(config.load(ModelConfig, "model", params_file), config.load(TrainConfig, "train", params_file),
                   config.load(TuneConfig, "tune", params_file), store, [])
-    if sweep.model.pretrained is not None and set(sweep.tune.depths) != {18}:
-        raise ParamsError(f"{params_file}: model.pretrained is an r3d_18 checkpoint, so tune.depths must be [18], "
-                          f"got {sweep.tune.depths}")
+    if sweep.model.pretrained is not None and len(set(sweep.tune.depths)) != 1:
+        raise ParamsError(f"{params_file}: model.pretrained holds weights of one depth, so tune.depths must name "
+                          f"that one depth, got {sweep.tune.depths}")
     for path in (store / "summary.json", classes):
         if not path.is_file():
             raise FileNotFoundError(f"{path}: not found; build the clip store first with `dvc repro materialise`")

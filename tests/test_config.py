@@ -80,7 +80,7 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
 @pytest.mark.parametrize("changes, section, message", [
     ({"train.crop": 80}, "train", r"train.crop must be at most store.short_side .*got train.crop=80, store.short_side=64"),
     ({"train.crop": 80}, "store", r"train.crop must be at most store.short_side"),
-    ({"model.pretrained": "r3d.pth", "model.depth": 34}, "model", "model.pretrained needs model.depth 18"),
+    ({"model.pretrained": "r3d.pth", "model.width": 16}, "model", "model.pretrained needs model.width 64"),
     ({"store.min_frames": 200}, "store", "store.min_frames must be at most store.max_frames"),
     ({"tune.n_trials": None, "tune.timeout": None}, "tune", "both null"),
 ])

@@ -1,5 +1,6 @@
 import pytest
 import torch
+import torchvision
 from torchvision.models.video import r3d_18
 
 from ssv2.models import MEAN, STD, build_model
@@ -63,9 +64,66 @@ def test_pretrained_missing_file_names_path_and_source(tmp_path):
     assert "https://download.pytorch.org/models/r3d_18" in str(info.value)
 
 
-def test_pretrained_needs_depth_18(kinetics_weights):
-    with pytest.raises(ValueError, match="depth 18, width 64 only"):
+def test_pretrained_needs_width_64(kinetics_weights):
+    with pytest.raises(ValueError, match="width 64, got model width 16"):
+        build_model(18, 174, pretrained=kinetics_weights[0], width=16)
+
+
+def test_pretrained_depth_must_be_the_models(kinetics_weights):
+    with pytest.raises(ValueError, match="r3d_18-kinetics.pth: holds a R3D of depth 18, but the model is an R3D-34"):
         build_model(34, 174, pretrained=kinetics_weights[0])
+
+
+def imagenet_resnet(depth: int, path) -> torch.nn.Module:
+    """torchvision's 2D ResNet of `depth` with random weights and batch-norm statistics, saved to `path`."""
+    torch.manual_seed(depth)
+    resnet = getattr(torchvision.models, f"resnet{depth}")()
+    for bn in (m for m in resnet.modules() if isinstance(m, torch.nn.BatchNorm2d)):
+        bn.running_mean.normal_(0, 0.1)
+        bn.running_var.uniform_(0.5, 2)
+        bn.weight.data.uniform_(0.5, 1.5)
+    torch.save(resnet.state_dict(), path)
+    return resnet.eval()
+
+
+def replicate_time_padding(model: torch.nn.Module) -> None:
+    """Pad every Conv3d in time by repeating the end frames instead of with zeros.
+
+    A clip of identical frames then looks the same to every kernel as the middle of an endless
+    static video, where the I3D equivalence holds exactly.
+    """
+    def pad(conv, inputs):
+        return torch.nn.functional.pad(inputs[0], (0, 0, 0, 0, conv.time_padding, conv.time_padding), mode="replicate")
+
+    for conv in (m for m in model.modules() if isinstance(m, torch.nn.Conv3d)):
+        conv.time_padding, conv.padding = conv.padding[0], (0, *conv.padding[1:])
+        conv.register_forward_pre_hook(pad)
+
+
+@pytest.mark.parametrize("depth", [18, 34, 50])
+def test_inflated_imagenet_resnet_gives_the_2d_activations_on_a_static_clip(tmp_path, depth):
+    resnet = imagenet_resnet(depth, tmp_path / f"resnet{depth}.pth")
+    model = build_model(depth, 5, pretrained=tmp_path / f"resnet{depth}.pth").eval()
+    stem, conv = resnet.conv1.weight, model.stem[0].weight
+    assert conv.shape == (64, 3, 3, 7, 7)
+    torch.testing.assert_close(conv.sum(2), stem)  # repeated over time and divided by 3
+    torch.testing.assert_close(model.layer1[0].conv1[1].running_mean, resnet.layer1[0].bn1.running_mean)
+
+    # R3D's stem has no max-pool (torchvision's design), so compare with the 2D net without its own.
+    resnet.maxpool = resnet.fc = model.fc = torch.nn.Identity()
+    replicate_time_padding(model)
+    image = torch.randint(0, 256, (2, 3, 48, 48), dtype=torch.uint8)  # the model normalises uint8 clips itself
+    normalised = (image.float() / 255 - torch.tensor(MEAN).view(3, 1, 1)) / torch.tensor(STD).view(3, 1, 1)
+    with torch.no_grad():
+        expected = resnet(normalised)
+        static = model(image[:, :, None].expand(-1, -1, 4, -1, -1))
+    torch.testing.assert_close(static, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_inflated_resnet_of_another_depth_is_an_error(tmp_path):
+    imagenet_resnet(18, tmp_path / "resnet18.pth")
+    with pytest.raises(ValueError, match="resnet18.pth: holds a 2D ResNet \\(inflated\\) of depth 18, but the model is an R3D-50"):
+        build_model(50, 5, pretrained=tmp_path / "resnet18.pth")
 
 
 def test_pretrained_mismatch_is_an_error(tmp_path, kinetics_weights):

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import torch
+import torchvision
 import yaml
 from mlflow import MlflowClient
 
@@ -65,6 +67,12 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     assert len(skipped) == 2 and set(skipped["split"]) == {"train"}
     assert len(pd.read_csv(repo / "eval/test_predictions.csv")) == 13
     assert len(pd.read_csv(repo / "plots/train.csv")) == 2
+    assert {"shuffled_top1", "reversed_top1", "reversed_pairs_as_partner", "reversed_pairs_as_own"} <= metrics.keys()
+    assert "shuffled_top1" in run(["dvc", "metrics", "show"], repo)
+    assert list((repo / "eval/gallery").glob("* - correct - *.png"))
+    plots = json.loads(run(["dvc", "plots", "show", "--json"], repo))["data"]
+    assert sorted(plots) == sorted(["Loss", "Top-1 accuracy (%)", "Learning rate", "Confusion matrix (validation)",
+                                    "eval/confusion.png", "eval/per_class.png"])  # each drawn once
 
     assert "up to date" in run(["dvc", "status"], repo)
     second = run(["dvc", "repro"], repo)
@@ -112,3 +120,17 @@ def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path)
     broken_ids = {e["id"] for e in train} - set(pd.read_csv(repo / "data/store/train/videos.csv", dtype={"id": str})["id"])
     assert set(skipped["id"]) == broken_ids and len(broken_ids) == 3
     assert {r.split(":")[0] for r in skipped["reason"]} == {"missing", "truncated", "empty"}
+
+
+def test_r3d_50_from_an_inflated_imagenet_resnet_50_trains_through_dvc_repro(repo, tmp_path):
+    weights = tmp_path / "resnet50.pth"  # laid out as torchvision's ImageNet file, random weights
+    resnet = torchvision.models.resnet50()
+    torch.save(resnet.state_dict(), weights)
+    # A learning rate this small leaves the weights where the inflation put them.
+    set_params(repo, {"model": {"depth": 50, "pretrained": str(weights)}, "train": {"epochs": 1, "lr": 1e-7}})
+    run(["dvc", "repro", "train"], repo)
+    checkpoint = load_checkpoint(repo / "models/best.pt")
+    assert checkpoint["depth"] == 50
+    stem = checkpoint["model"]["stem.0.weight"]
+    assert stem.shape == (64, 3, 3, 7, 7)
+    torch.testing.assert_close(stem.sum(2), resnet.conv1.weight.detach(), rtol=0, atol=1e-4)

@@ -204,6 +204,18 @@ def test_experiment_is_made_once_and_leaves_the_environment_alone(tmp_path, monk
     assert "MLFLOW_EXPERIMENT_ID" not in os.environ
 
 
+def test_experiments_open_on_model_training_in_the_ui(tmp_path, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
+    client = MlflowClient()
+    made = tracking.experiment("ssv2-new")
+    older = client.create_experiment("ssv2-old")  # as made before the tag existed
+    chosen = client.create_experiment("ssv2-genai", tags={tracking.EXPERIMENT_KIND: "genai_development"})
+    for name in ("ssv2-old", "ssv2-genai"):
+        tracking.experiment(name)
+    kinds = [client.get_experiment(e).tags.get("mlflow.experimentKind") for e in (made, older, chosen)]
+    assert kinds == ["custom_model_development", "custom_model_development", "genai_development"]
+
+
 def test_champion_moves_only_to_a_better_version(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     monkeypatch.chdir(tmp_path)

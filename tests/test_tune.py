@@ -124,7 +124,7 @@ def test_pretrained_weights_restrict_the_depths(tiny_repo, tmp_path):
     params["model"]["pretrained"] = "r3d_18.pth"
     params["tune"]["depths"] = [18, 50]
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    with pytest.raises(ParamsError, match=r"tune.depths must be \[18\]"):
+    with pytest.raises(ParamsError, match=r"tune.depths must name that one depth, got \[18, 50\]"):
         tune.load_sweep(tmp_path / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
 
 
