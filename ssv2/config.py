@@ -54,6 +54,7 @@ class StoreConfig:
     min_frames: int
     quality: int
     workers: int
+    shard_videos: int
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ _CHECKS: dict[tuple[str, str], typing.Callable[[Any], str | None]] = {
     ("train", "crop"): lambda v: None if v > 0 else "must be positive",
     ("train", "optimizer"): lambda v: None if v in ("sgd", "adamw") else "must be sgd or adamw",
     ("store", "codec"): lambda v: None if v in ("raw", "jpeg") else "must be raw or jpeg",
+    ("store", "shard_videos"): lambda v: None if v > 0 else "must be positive",
     ("evaluate", "crops"): lambda v: None if v in (1, 3) else "must be 1 or 3",
     ("tune", "lr"): lambda v: None if len(v) == 2 and 0 < v[0] < v[1] else "must be [low, high] with 0 < low < high",
     ("tune", "frames"): lambda v: None if v and min(v) > 0 else "must be a non-empty list of positive frame counts",

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import REPO
 
-from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, materialise
+from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, decode_batch, materialise
 from ssv2.video import decode_video, encode_video
 
 
@@ -203,3 +203,15 @@ def test_changed_params_start_afresh(tmp_path, videos):
     assert ClipStore(tmp_path / "store" / "train").shapes.min() == 24
     materialise(videos, tmp_path / "clean24" / "store", **smaller)
     assert_same_store(tmp_path / "store", tmp_path / "clean24" / "store")
+
+
+def test_batch_decoding_on_a_device_gives_the_stores_pixels(tmp_path, make_video):
+    """decode_batch is what runs on CUDA (nvJPEG) so loader workers only read bytes; here on the CPU."""
+    make_video(tmp_path / "1.webm", frames=24)
+    make_video(tmp_path / "2.webm", frames=30, height=64, width=48, seed=1)
+    build(tmp_path, {"train": table({"1": tmp_path / "1.webm", "2": tmp_path / "2.webm"})}, codec="jpeg")
+    store = ClipStore(tmp_path / "store" / "train")
+    buffers = store.encoded(0, [0, 7, 7]) + store.encoded(1, [3])  # frames of different sizes, in one batch
+    decoded = [t.permute(1, 2, 0).numpy() for t in decode_batch(buffers, "cpu")]
+    np.testing.assert_array_equal(np.stack(decoded[:3]), store.frames(0, [0, 7, 7]))
+    np.testing.assert_array_equal(decoded[3], store.frames(1, [3])[0])
