@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Stage commands in dvc.yaml call `python`: make it the environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install repro test bench tune apply-best lock clean
+.PHONY: install repro test bench bench-store tune apply-best lock clean
 
 install: $(BIN)/.installed
 
@@ -24,6 +24,11 @@ test: install
 
 bench: install
 	python benchmarks/loader.py
+
+# The clip store at SSv2's scale (codecs, materialisation, loader, extrapolation); needs the bench extra.
+bench-store: install
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	python benchmarks/store.py
 
 # Optuna search over train.lr, train.frames and model.depth (params.yaml's tune section), tracked in
 # MLflow; rerunning resumes the study. Copies started elsewhere with a PostgreSQL storage join it.

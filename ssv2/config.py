@@ -97,6 +97,7 @@ class StoreConfig:
     min_frames: int = positive()
     quality: int = within(1, 100)
     workers: int = at_least(0)
+    shard_videos: int = positive()
 
 
 @dataclass(frozen=True)

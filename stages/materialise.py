@@ -16,6 +16,7 @@ def main() -> None:
     summary = materialise(
         tables, OUT, codec=store.codec, short_side=store.short_side, max_frames=store.max_frames,
         min_frames=store.min_frames, quality=store.quality, workers=store.workers,
+        shard_videos=store.shard_videos,
     )
     for split, s in summary["splits"].items():
         ratio = s["bytes"] / max(s["source_bytes"], 1)

@@ -14,7 +14,8 @@ def test_repository_params_load(tmp_path):
 
 
 def _store(**overrides):
-    return {"codec": "raw", "short_side": 64, "max_frames": 96, "min_frames": 8, "quality": 90, "workers": 0, **overrides}
+    return {"codec": "raw", "short_side": 64, "max_frames": 96, "min_frames": 8, "quality": 90, "workers": 0,
+            "shard_videos": 128, **overrides}
 
 
 def test_ints_are_accepted_for_floats_but_not_bools_for_ints():

@@ -1,8 +1,18 @@
+import os
+import pickle
+import resource
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, materialise
+from conftest import REPO
+
+from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, decode_batch, materialise
 from ssv2.video import decode_video, encode_video
 
 
@@ -75,3 +85,133 @@ def test_long_videos_are_subsampled_to_max_frames(tmp_path, make_video):
 def test_not_a_store(tmp_path):
     with pytest.raises(StoreError, match="not a clip store split"):
         ClipStore(tmp_path)
+
+
+# Resumable materialisation: the store is built in shards of `shard_videos` videos, each committed whole.
+
+SHARDED = dict(codec="jpeg", short_side=32, max_frames=40, min_frames=8, quality=90, workers=1, shard_videos=2)
+
+
+@pytest.fixture
+def videos(tmp_path, make_video) -> dict[str, pd.DataFrame]:
+    """Two splits of tiny videos, with a broken one in the first shard."""
+    folder = tmp_path / "videos"
+    for i in range(16):
+        make_video(folder / f"{i}.webm", frames=24 + i, seed=i)
+    (folder / "1.webm").write_bytes(b"")
+    return {"train": table({str(i): folder / f"{i}.webm" for i in range(12)}),
+            "validation": table({str(i): folder / f"{i}.webm" for i in range(12, 16)}, label=1)}
+
+
+def assert_same_store(a, b) -> None:
+    """Same videos, same stored bytes, same summary and skipped report."""
+    assert (a / "summary.json").read_text() == (b / "summary.json").read_text()
+    assert (a / SKIPPED_FILE).read_text() == (b / SKIPPED_FILE).read_text()
+    for split in ("train", "validation"):
+        left, right = ClipStore(a / split), ClipStore(b / split)
+        assert left.ids == right.ids and left.labels.tolist() == right.labels.tolist()
+        assert left.counts.tolist() == right.counts.tolist() and left.shapes.tolist() == right.shapes.tolist()
+        for i in range(len(left)):
+            every = np.arange(left.counts[i])
+            assert [bytes(f) for f in left.encoded(i, every)] == [bytes(f) for f in right.encoded(i, every)]
+
+
+def start_build(tables: dict[str, pd.DataFrame], out, params: dict, preexec=None) -> subprocess.Popen:
+    """materialise in a separate Python process, so that it can be killed or limited."""
+    script = (
+        "import sys, pickle; from ssv2.store import materialise\n"
+        "tables, out, params = pickle.load(sys.stdin.buffer)\n"
+        "materialise(tables, out, **params)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
+                               preexec_fn=preexec, env={**os.environ, "PYTHONPATH": str(REPO)})
+    process.stdin.write(pickle.dumps((tables, str(out), params)))
+    process.stdin.close()
+    return process
+
+
+def shard_folders(store) -> list:
+    return sorted(p for p in store.glob("*/shards/*") if not p.name.endswith(".partial"))
+
+
+def test_a_build_killed_by_sigkill_resumes_and_equals_a_clean_build(tmp_path, videos, capsys):
+    out = tmp_path / "store"
+    partial = tmp_path / "store.partial"
+    process = start_build(videos, out, SHARDED)
+    while not shard_folders(partial) and process.poll() is None:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, process.stderr.read().decode()
+    kept = shard_folders(partial)
+    assert 1 <= len(kept) < 8 and not out.exists()  # killed mid-build: some shards are done, not all
+    for folder in kept:
+        (folder / "marker").touch()  # gone if the shard is rebuilt
+
+    materialise(videos, out, **SHARDED)
+    assert f"{len(kept)} of 8 shards" in capsys.readouterr().out
+    assert all((out / p.relative_to(partial) / "marker").is_file() for p in kept)  # kept, not rebuilt
+    for folder in kept:
+        (out / folder.relative_to(partial) / "marker").unlink()
+    assert not partial.exists()
+    materialise(videos, tmp_path / "clean" / "store", **SHARDED)
+    assert_same_store(out, tmp_path / "clean" / "store")
+    assert pd.read_csv(out / SKIPPED_FILE, dtype={"id": str})["id"].tolist() == ["1"]  # from a shard built before the kill
+
+
+def limit_file_size(limit: int):
+    def limit_it():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return limit_it
+
+
+def fail_mid_build(videos, tmp_path, clean) -> list:
+    """Build until a shard's frames.bin outgrows the first shard's size: a write fails, as on a full disk."""
+    limit = (clean / "train/shards/00000/frames.bin").stat().st_size
+    process = start_build(videos, tmp_path / "store", SHARDED, preexec=limit_file_size(limit))
+    assert process.wait() == 1
+    assert "File too large" in process.stderr.read().decode()
+    return shard_folders(tmp_path / "store.partial")
+
+
+def test_a_shard_that_fails_to_write_is_not_visible_and_is_rebuilt(tmp_path, videos):
+    clean = tmp_path / "clean" / "store"
+    materialise(videos, clean, **SHARDED)
+    kept = fail_mid_build(videos, tmp_path, clean)
+    partial = tmp_path / "store.partial"
+    assert [p.relative_to(partial).as_posix() for p in kept] == ["train/shards/00000"]
+    assert (partial / "train/shards/00001.partial").is_dir()  # the failed write: never renamed, so never read
+    assert not (tmp_path / "store").exists()
+    (kept[0] / "marker").touch()
+
+    materialise(videos, tmp_path / "store", **SHARDED)
+    (tmp_path / "store/train/shards/00000/marker").unlink()  # kept, not rebuilt
+    assert not list((tmp_path / "store").glob("*/shards/*.partial"))
+    assert_same_store(tmp_path / "store", clean)
+
+
+def test_changed_params_start_afresh(tmp_path, videos):
+    clean = tmp_path / "clean" / "store"
+    materialise(videos, clean, **SHARDED)
+    kept = fail_mid_build(videos, tmp_path, clean)
+    (kept[0] / "marker").touch()
+
+    smaller = {**SHARDED, "short_side": 24}
+    materialise(videos, tmp_path / "store", **smaller)
+    assert not (tmp_path / "store/train/shards/00000/marker").exists()  # rebuilt
+    assert ClipStore(tmp_path / "store" / "train").shapes.min() == 24
+    materialise(videos, tmp_path / "clean24" / "store", **smaller)
+    assert_same_store(tmp_path / "store", tmp_path / "clean24" / "store")
+
+
+def test_batch_decoding_on_a_device_gives_the_stores_pixels(tmp_path, make_video):
+    """decode_batch is what runs on CUDA (nvJPEG) so loader workers only read bytes; here on the CPU."""
+    make_video(tmp_path / "1.webm", frames=24)
+    make_video(tmp_path / "2.webm", frames=30, height=64, width=48, seed=1)
+    build(tmp_path, {"train": table({"1": tmp_path / "1.webm", "2": tmp_path / "2.webm"})}, codec="jpeg")
+    store = ClipStore(tmp_path / "store" / "train")
+    buffers = store.encoded(0, [0, 7, 7]) + store.encoded(1, [3])  # frames of different sizes, in one batch
+    decoded = [t.permute(1, 2, 0).numpy() for t in decode_batch(buffers, "cpu")]
+    np.testing.assert_array_equal(np.stack(decoded[:3]), store.frames(0, [0, 7, 7]))
+    np.testing.assert_array_equal(decoded[3], store.frames(1, [3])[0])
