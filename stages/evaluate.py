@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import json
 import math
-from pathlib import Path
 
 import mlflow
 from torch.utils.data import DataLoader
@@ -16,13 +15,12 @@ from ssv2 import config, tracking
 from ssv2.checkpoint import load_model
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
+from ssv2.paths import BEST as CHECKPOINT
+from ssv2.paths import EVAL as OUT
+from ssv2.paths import STORE
 from ssv2.report import evaluation_metrics, plot_confusion, plot_per_class
 from ssv2.store import ClipStore
 from ssv2.training import default_device
-
-STORE = Path("data/store")
-CHECKPOINT = Path("models/best.pt")
-OUT = Path("eval")
 
 
 def main() -> None:

@@ -8,12 +8,10 @@ from mlflow import MlflowClient
 
 from ssv2 import config, serving, tracking
 from ssv2.annotations import read_table
+from ssv2.paths import BEST as CHECKPOINT
+from ssv2.paths import EVAL_METRICS, VALIDATION
+from ssv2.paths import REGISTERED as OUT
 from ssv2.video import VideoError, decode_video
-
-CHECKPOINT = Path("models/best.pt")
-EVAL_METRICS = Path("eval/metrics.json")
-VALIDATION = Path("data/parsed/validation.csv")
-OUT = Path("models/registered.json")
 
 
 def example_video(table_path: Path) -> bytes:
