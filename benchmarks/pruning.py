@@ -71,8 +71,9 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[18], help="depths to try (default: 18)")
     parser.add_argument("--crop", type=int, default=train.crop, help="train.crop (default: params.yaml's)")
     parser.add_argument("--seed", type=int, default=tune.seed, help="seed of the drawn trials (default: tune.seed)")
-    parser.add_argument("--store", type=Path, default=paths.STORE, help=f"the materialised clip store (default: {paths.STORE})")
-    parser.add_argument("--classes", type=Path, default=paths.CLASSES, help=f"its class names (default: {paths.CLASSES})")
+    parser.add_argument("--store", type=Path, default=paths.STORE,
+                        help="the materialised clip store (default: %(default)s)")
+    parser.add_argument("--classes", type=Path, default=paths.CLASSES, help="its class names (default: %(default)s)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -94,13 +95,14 @@ def main() -> None:
     pruned, pruned_s = sweep(base, trials, args.pruner)
 
     print(f"\n{'trial':>5}  {'params':34}  {'no pruning':>18}  {args.pruner + ' pruning':>28}")
-    for a, b in zip(full.trials, pruned.trials):
+    for a, b in zip(full.trials, pruned.trials, strict=True):
         seconds = (b.datetime_complete - b.datetime_start).total_seconds()
         print(f"{a.number:>5}  {describe(a.params):34}  {len(a.intermediate_values):2} ep {a.value:6.1f}%  "
               f"{(a.datetime_complete - a.datetime_start).total_seconds():4.0f} s  "
               f"{len(b.intermediate_values):2} ep {max(b.intermediate_values.values()):6.1f}% "
               f"{b.state.name.lower():8} {seconds:4.0f} s")
-    same = [a.value == b.value for a, b in zip(full.trials, pruned.trials) if b.state == TrialState.COMPLETE]
+    pairs = zip(full.trials, pruned.trials, strict=True)
+    same = [a.value == b.value for a, b in pairs if b.state == TrialState.COMPLETE]
     print(f"\n{'sweep':12} {'epochs':>6} {'seconds':>8} {'best top-1':>10}")
     for name, study, seconds in (("no pruning", full, full_s), (args.pruner, pruned, pruned_s)):
         print(f"{name:12} {epochs(study):6} {seconds:8.0f} {study.best_value:9.1f}%")

@@ -33,8 +33,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("videos", nargs="+", type=Path, metavar="VIDEO", help="video files to classify")
     p.add_argument("--checkpoint", type=Path, default=paths.BEST,
                    help="checkpoint written by the train stage (default: %(default)s)")
-    p.add_argument("--top", type=int, default=5, metavar="K", help="how many classes to print per video (default: %(default)s)")
-    p.add_argument("--clips", type=int, metavar="N", help="temporal views to average (default: evaluate.clips of ./params.yaml, else 1)")
+    p.add_argument("--top", type=int, default=5, metavar="K",
+                   help="how many classes to print per video (default: %(default)s)")
+    p.add_argument("--clips", type=int, metavar="N",
+                   help="temporal views to average (default: evaluate.clips of ./params.yaml, else 1)")
     p.add_argument("--crops", type=int, choices=(1, 3),
                    help="spatial views: 1 centre, 3 along the long side (default: evaluate.crops, else 1)")
     p.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")

@@ -172,7 +172,8 @@ def test_study_tracks_each_trial_in_a_nested_run_and_resumes(tiny_repo, tmp_path
     history = client.get_metric_history(run.info.run_id, "val_top1")
     assert [(m.step, m.value) for m in history] == list(trial.intermediate_values.items())
     assert len(history) == TINY_TUNE["epochs"]
-    assert parent.data.metrics["best_val_top1"] == trial.value and parent.data.tags["best.train.lr"] == str(trial.params["lr"])
+    assert parent.data.metrics["best_val_top1"] == trial.value
+    assert parent.data.tags["best.train.lr"] == str(trial.params["lr"])
     best = yaml.safe_load(Path(sweep.tune.out).read_text())
     assert best["params"] == {"train.lr": trial.params["lr"], "train.frames": trial.params["frames"], "model.depth": 18}
 
@@ -192,7 +193,8 @@ def test_pruned_and_failed_trials_are_marked_and_the_study_goes_on(tiny_repo, tm
     experiment_id = mlflow.get_experiment_by_name(EXPERIMENT).experiment_id
     study = optuna.create_study(study_name=sweep.tune.study, direction="maximize",
                                 pruner=optuna.pruners.ThresholdPruner(lower=101.0))  # no top-1 reaches 101%
-    broken = dataclasses.replace(sweep, train=dataclasses.replace(sweep.train, crop=64))  # larger than the store's frames
+    # A crop larger than the store's frames fails the trial.
+    broken = dataclasses.replace(sweep, train=dataclasses.replace(sweep.train, crop=64))
     with mlflow.start_run(experiment_id=experiment_id):
         study.optimize(partial(tracked_objective, inputs=sweep, experiment_id=experiment_id), n_trials=1)
         study.optimize(partial(tracked_objective, inputs=broken, experiment_id=experiment_id), n_trials=2,
@@ -215,13 +217,13 @@ def test_apply_best_changes_the_three_values_and_keeps_every_other_byte(tmp_path
     before = params.read_text().splitlines()
     changes = apply_best(best, params)
     after = params.read_text().splitlines()
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert len(before) == len(after) and len(changed) == 3
     assert all(a.split("#")[1:] == b.split("#")[1:] for a, b in changed)  # the comments stay
     assert config.load(config.TrainConfig, "train", params).lr == 1e-05
     assert config.load(config.TrainConfig, "train", params).frames == 16
     assert config.load(config.ModelConfig, "model", params).depth == 34
-    assert config.load(config.TrainConfig, "train", params).seed == config.load(config.TrainConfig, "train", REPO / "params.yaml").seed
+    assert config.load_params(params)["train"]["seed"] == config.load_params(REPO / "params.yaml")["train"]["seed"]
     assert changes["model.depth"][1] == 34
 
 
@@ -303,7 +305,8 @@ def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_
     doomed = worker(cwd, tracking)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and doomed.poll() is None:
-        trials = optuna.load_study(study_name=name, storage=storage).trials if name in optuna.get_all_study_names(storage) else []
+        started = name in optuna.get_all_study_names(storage)
+        trials = optuna.load_study(study_name=name, storage=storage).trials if started else []
         if trials and trials[0].intermediate_values:
             break  # mid-trial: it has finished an epoch
         time.sleep(0.5)
