@@ -108,7 +108,7 @@ def champion_decision(candidate: float, champion: float | None) -> bool:
 # ---------------------------------------------------------------- runs
 
 
-def experiment(name: str) -> str:
+def ensure_experiment_id(name: str) -> str:
     """The id of experiment `name`, created if need be.
 
     Unlike mlflow.set_experiment this leaves MLFLOW_EXPERIMENT_ID alone, which child processes
@@ -139,7 +139,8 @@ def resumable_run(run_file: Path, key: str, checkpoint: Path) -> str | None:
     if not (run_file.is_file() and checkpoint.is_file()):
         return None
     recorded = json.loads(run_file.read_text())
-    if recorded.get("trained") or recorded.get("key") != key or recorded.get("tracking_uri") != mlflow.get_tracking_uri():
+    same_store = recorded.get("tracking_uri") == mlflow.get_tracking_uri()
+    if recorded.get("trained") or recorded.get("key") != key or not same_store:
         return None
     return recorded["run_id"] if _run_exists(MlflowClient(), recorded["run_id"]) else None
 
@@ -189,7 +190,7 @@ def training_run(
     run_id = resumable_run(run_file, key, folder / "last.pt")
     experiment_id = None
     if run_id is None and not {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"} & set(os.environ):
-        experiment_id = experiment(EXPERIMENT)
+        experiment_id = ensure_experiment_id(EXPERIMENT)
     with mlflow.start_run(run_id=run_id, experiment_id=experiment_id) as run:
         record = {"run_id": run.info.run_id, "key": key, "tracking_uri": mlflow.get_tracking_uri(), "trained": False}
         folder.mkdir(parents=True, exist_ok=True)
@@ -250,7 +251,7 @@ def _champion(client: MlflowClient, name: str):
     return None if version is None else client.get_model_version(name, version)
 
 
-def elect(client: MlflowClient, name: str, version: str, top1: float) -> dict[str, str]:
+def promote_if_better(client: MlflowClient, name: str, version: str, top1: float) -> dict[str, str]:
     """Apply the champion rule to a new version of `name` and record the decision on it as tags.
 
     Tags: val_top1 (this version's), champion_val_top1 and champion_version (the champion it

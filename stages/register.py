@@ -35,7 +35,7 @@ def main() -> None:
             registered_model_name=register.name,
         )
         version = str(info.registered_model_version)
-        tags = tracking.elect(MlflowClient(), register.name, version, top1)
+        tags = tracking.promote_if_better(MlflowClient(), register.name, version, top1)
     OUT.write_text(json.dumps({"name": register.name, "version": version, **tags}, indent=2) + "\n")
     print(f"registered {register.name} version {version}: {tags['decision']}")
 

@@ -27,7 +27,7 @@ from ssv2.annotations import parse_dataset
 from ssv2.config import ParamsError, TuneConfig
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import materialise
-from ssv2.tracking import experiment
+from ssv2.tracking import ensure_experiment_id
 from ssv2.tune.best import apply_best
 from ssv2.tune.search import SweepInputs, load_inputs, make_pruner, suggest, trial_configs
 from ssv2.tune.study import run_study
@@ -65,7 +65,7 @@ def tracking(tmp_path_factory):
     """A throwaway MLflow tracking store for this module's tests."""
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
-    experiment(EXPERIMENT)  # creates the database once, before any worker process uses it
+    ensure_experiment_id(EXPERIMENT)  # creates the database once, before any worker process uses it
     yield uri
     mlflow.set_tracking_uri(None)
 

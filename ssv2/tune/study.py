@@ -9,7 +9,7 @@ import mlflow
 import optuna
 from sqlalchemy.engine import make_url
 
-from ssv2.tracking import experiment
+from ssv2.tracking import ensure_experiment_id
 from ssv2.tune.best import BestTrial, best_trial, write_best
 from ssv2.tune.search import SweepInputs, describe
 from ssv2.tune.storage import open_study, remaining_trials
@@ -27,7 +27,7 @@ def record_best(study: optuna.Study, out: str) -> BestTrial | None:
 def run_study(inputs: SweepInputs) -> optuna.Study:
     """Run or resume the study of `inputs.tune` until it has n_trials trials or this worker hits the timeout."""
     tune = inputs.tune
-    experiment_id = experiment(EXPERIMENT)
+    experiment_id = ensure_experiment_id(EXPERIMENT)
     study, created = open_study(tune)
     parent_id = parent_run(study, created, tune, experiment_id)
     todo = remaining_trials(study, tune.n_trials)
