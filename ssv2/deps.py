@@ -33,15 +33,17 @@ def _module_file(root: Path, name: str) -> Path | None:
     return None
 
 
-def _imported_names(tree: ast.AST) -> set[str]:
-    """Dotted names of the package's modules that a module's code imports (or may import: `from a import b`)."""
+def _imported_names(tree: ast.AST, package: list[str]) -> set[str]:
+    """Dotted names of the package's modules that a module of `package` imports (or may: `from a import b`)."""
     names = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
-            names.update(f"{node.module}.{alias.name}" for alias in node.names)  # `from ssv2 import config`
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []  # `from . import x`
+            module = ".".join(base + ([node.module] if node.module else []))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)  # `from ssv2 import config`
     return {n for n in names if n == PACKAGE or n.startswith(PACKAGE + ".")}
 
 
@@ -63,7 +65,8 @@ def code_deps(script: Path, root: Path = Path(".")) -> list[str]:
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
         todo.extend(_data_files(tree, path.parent) - files)
-        for name in _imported_names(tree):
+        package = list(path.relative_to(root).parent.parts)
+        for name in _imported_names(tree, package):
             parts = name.split(".")
             for i in range(1, len(parts) + 1):  # importing a.b.c runs a/__init__.py and a/b/__init__.py first
                 module = _module_file(root, ".".join(parts[:i]))

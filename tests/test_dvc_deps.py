@@ -35,12 +35,14 @@ def test_imports_are_followed_through_other_modules_and_functions(tmp_path):
     (tmp_path / "ssv2" / "a.py").write_text("def f():\n    from ssv2.sub.b import g\n    return open('table.txt')\n")
     (tmp_path / "ssv2" / "table.txt").write_text("")
     (tmp_path / "ssv2" / "sub" / "__init__.py").write_text("")
-    (tmp_path / "ssv2" / "sub" / "b.py").write_text("import ssv2.c\n")
+    (tmp_path / "ssv2" / "sub" / "b.py").write_text("import ssv2.c\nfrom . import d\nfrom ..e import h\n")
+    (tmp_path / "ssv2" / "sub" / "d.py").write_text("")
+    (tmp_path / "ssv2" / "e.py").write_text("")
     (tmp_path / "ssv2" / "c.py").write_text("")
     (tmp_path / "ssv2" / "unused.py").write_text("")
     assert code_deps(tmp_path / "stages" / "s.py", tmp_path) == [
-        "stages/s.py", "ssv2/__init__.py", "ssv2/a.py", "ssv2/c.py", "ssv2/sub/__init__.py", "ssv2/sub/b.py",
-        "ssv2/table.txt"]
+        "stages/s.py", "ssv2/__init__.py", "ssv2/a.py", "ssv2/c.py", "ssv2/e.py", "ssv2/sub/__init__.py",
+        "ssv2/sub/b.py", "ssv2/sub/d.py", "ssv2/table.txt"]
 
 
 def run(args: list[str], cwd: Path) -> str:
