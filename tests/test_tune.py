@@ -193,8 +193,7 @@ def test_pruned_and_failed_trials_are_marked_and_the_study_goes_on(tiny_repo, tm
     experiment_id = mlflow.get_experiment_by_name(EXPERIMENT).experiment_id
     study = optuna.create_study(study_name=sweep.tune.study, direction="maximize",
                                 pruner=optuna.pruners.ThresholdPruner(lower=101.0))  # no top-1 reaches 101%
-    # A crop larger than the store's frames fails the trial.
-    broken = dataclasses.replace(sweep, train=dataclasses.replace(sweep.train, crop=64))
+    broken = dataclasses.replace(sweep, store=tmp_path / "no-store")  # training fails: no clip store there
     with mlflow.start_run(experiment_id=experiment_id):
         study.optimize(partial(tracked_objective, inputs=sweep, experiment_id=experiment_id), n_trials=1)
         study.optimize(partial(tracked_objective, inputs=broken, experiment_id=experiment_id), n_trials=2,
