@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # Stage commands in dvc.yaml call `python`: make it the environment's.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: install repro test bench bench-store tune apply-best lock clean
+.PHONY: install repro lint test bench bench-store tune apply-best lock clean
 
 install: $(BIN)/.installed
 
@@ -18,6 +18,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 repro: install
 	dvc repro
+
+# Lint (ruff, configured in pyproject.toml) and check that dvc.yaml's code deps match the imports.
+lint: install
+	ruff check .
+	python -m ssv2.deps --check
 
 test: install
 	python -m pytest

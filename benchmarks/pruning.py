@@ -1,7 +1,7 @@
 """Benchmark what pruning saves: the same trials with and without the pruner, in one run.
 
 Draws --trials parameter sets (lr, frames, depth) from the tune section's search space with a
-seeded sampler, and trains each of them twice through `ssv2.tune.objective`, the sweep's own
+seeded sampler, and trains each of them twice through `ssv2.tune.search.objective`, the sweep's own
 objective: once with no pruner, once with the tune section's pruner. Training is deterministic
 given the params, so a trial the pruner lets finish reaches the same value in both sweeps and
 any loss in the best value is the pruner's doing. Prints, per trial and per sweep, the epochs
@@ -25,9 +25,9 @@ from pathlib import Path
 import optuna
 from optuna.trial import TrialState
 
-from ssv2 import config
+from ssv2 import config, paths
 from ssv2.config import TuneConfig
-from ssv2.tune import CLASSES, STORE, Sweep, describe, load_sweep, make_pruner, objective, suggest
+from ssv2.tune.search import SweepInputs, describe, load_inputs, make_pruner, objective, suggest
 
 
 def draw_trials(tune: TuneConfig, n: int, seed: int) -> list[dict]:
@@ -36,7 +36,7 @@ def draw_trials(tune: TuneConfig, n: int, seed: int) -> list[dict]:
     return [suggest(study.ask(), tune) for _ in range(n)]
 
 
-def sweep(base: Sweep, trials: list[dict], pruner: str) -> tuple[optuna.Study, float]:
+def sweep(base: SweepInputs, trials: list[dict], pruner: str) -> tuple[optuna.Study, float]:
     """Run `trials` in order with `pruner`; returns the study and the seconds it took."""
     tune = dataclasses.replace(base.tune, pruner=pruner)
     study = optuna.create_study(direction="maximize", pruner=make_pruner(tune))
@@ -71,13 +71,14 @@ def main() -> None:
     parser.add_argument("--depths", type=int, nargs="+", default=[18], help="depths to try (default: 18)")
     parser.add_argument("--crop", type=int, default=train.crop, help="train.crop (default: params.yaml's)")
     parser.add_argument("--seed", type=int, default=tune.seed, help="seed of the drawn trials (default: tune.seed)")
-    parser.add_argument("--store", type=Path, default=STORE, help=f"the materialised clip store (default: {STORE})")
-    parser.add_argument("--classes", type=Path, default=CLASSES, help=f"its class names (default: {CLASSES})")
+    parser.add_argument("--store", type=Path, default=paths.STORE,
+                        help="the materialised clip store (default: %(default)s)")
+    parser.add_argument("--classes", type=Path, default=paths.CLASSES, help="its class names (default: %(default)s)")
     args = parser.parse_args()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
     try:
-        base = load_sweep(store=args.store, classes=args.classes)
+        base = load_inputs(store=args.store, classes=args.classes)
     except (config.ParamsError, FileNotFoundError) as e:
         raise SystemExit(f"error: {e}") from None
     base = dataclasses.replace(
@@ -94,13 +95,14 @@ def main() -> None:
     pruned, pruned_s = sweep(base, trials, args.pruner)
 
     print(f"\n{'trial':>5}  {'params':34}  {'no pruning':>18}  {args.pruner + ' pruning':>28}")
-    for a, b in zip(full.trials, pruned.trials):
+    for a, b in zip(full.trials, pruned.trials, strict=True):
         seconds = (b.datetime_complete - b.datetime_start).total_seconds()
         print(f"{a.number:>5}  {describe(a.params):34}  {len(a.intermediate_values):2} ep {a.value:6.1f}%  "
               f"{(a.datetime_complete - a.datetime_start).total_seconds():4.0f} s  "
               f"{len(b.intermediate_values):2} ep {max(b.intermediate_values.values()):6.1f}% "
               f"{b.state.name.lower():8} {seconds:4.0f} s")
-    same = [a.value == b.value for a, b in zip(full.trials, pruned.trials) if b.state == TrialState.COMPLETE]
+    pairs = zip(full.trials, pruned.trials, strict=True)
+    same = [a.value == b.value for a, b in pairs if b.state == TrialState.COMPLETE]
     print(f"\n{'sweep':12} {'epochs':>6} {'seconds':>8} {'best top-1':>10}")
     for name, study, seconds in (("no pruning", full, full_s), (args.pruner, pruned, pruned_s)):
         print(f"{name:12} {epochs(study):6} {seconds:8.0f} {study.best_value:9.1f}%")

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import requests
 
-from ssv2 import config, tracking
+from ssv2 import config, paths, tracking
 from ssv2.annotations import read_table
 
 TARGET = 1.5
@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
 
     model_uri = args.model_uri or f"models:/{config.load(tracking.RegisterConfig, 'register').name}@champion"
-    video = args.video or Path(read_table("data/parsed/validation.csv")["video"][0])
+    video = args.video or Path(read_table(paths.VALIDATION)["video"][0])
     data = video.read_bytes()
     print(f"{model_uri} on {video} ({len(data) / 1024:.0f} KiB), {args.requests} predictions each, "
           f"tracking URI {mlflow.get_tracking_uri()}")

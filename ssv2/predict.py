@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ssv2 import config
+from ssv2 import config, paths
 from ssv2.checkpoint import CheckpointError
 from ssv2.inference import MAX_DECODED, MAX_PIXELS, Classifier
 from ssv2.video import VideoError
@@ -31,10 +31,12 @@ def parser() -> argparse.ArgumentParser:
         "could not be read (the others are still classified), 2 if the checkpoint could not.",
     )
     p.add_argument("videos", nargs="+", type=Path, metavar="VIDEO", help="video files to classify")
-    p.add_argument("--checkpoint", type=Path, default=Path("models/best.pt"),
+    p.add_argument("--checkpoint", type=Path, default=paths.BEST,
                    help="checkpoint written by the train stage (default: %(default)s)")
-    p.add_argument("--top", type=int, default=5, metavar="K", help="how many classes to print per video (default: %(default)s)")
-    p.add_argument("--clips", type=int, metavar="N", help="temporal views to average (default: evaluate.clips of ./params.yaml, else 1)")
+    p.add_argument("--top", type=int, default=5, metavar="K",
+                   help="how many classes to print per video (default: %(default)s)")
+    p.add_argument("--clips", type=int, metavar="N",
+                   help="temporal views to average (default: evaluate.clips of ./params.yaml, else 1)")
     p.add_argument("--crops", type=int, choices=(1, 3),
                    help="spatial views: 1 centre, 3 along the long side (default: evaluate.crops, else 1)")
     p.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")

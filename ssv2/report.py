@@ -5,12 +5,9 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")  # files only; no display on servers
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.figure import Figure  # no pyplot: files only, no GUI backend to choose
 
 from ssv2.classes import reversal_pairs
 from ssv2.engine import accuracy, confusion_matrix, mean_class_accuracy, pair_accuracy, per_class_accuracy
@@ -84,7 +81,8 @@ def plot_confusion(confusion: torch.Tensor, class_names: list[str], path: str | 
         class_names = [class_names[i] for i in classes]
     k = len(class_names)
     size = min(4 + 0.28 * k, 60)
-    fig, ax = plt.subplots(figsize=(size, size))
+    fig = Figure(figsize=(size, size))
+    ax = fig.subplots()
     if k < total:
         ax.set_title(f"{k} of {total} classes: those of the most frequent mistakes", fontsize=9)
     image = ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
@@ -99,17 +97,16 @@ def plot_confusion(confusion: torch.Tensor, class_names: list[str], path: str | 
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)
 
 
 def plot_per_class(per_class: list[float], class_names: list[str], path: str | Path) -> None:
     """Horizontal bars of per-class top-1, worst first; classes absent from the split left out."""
     present = sorted((a, n) for a, n in zip(per_class, class_names) if not math.isnan(a))
-    fig, ax = plt.subplots(figsize=(8, 1 + 0.22 * len(present)))
+    fig = Figure(figsize=(8, 1 + 0.22 * len(present)))
+    ax = fig.subplots()
     ax.barh(range(len(present)), [a for a, _ in present], color="tab:blue")
     ax.set_yticks(range(len(present)), [n for _, n in present], fontsize=7)
     ax.set_xlim(0, 100)
     ax.set_xlabel("top-1 accuracy (%)")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
-    plt.close(fig)

@@ -28,9 +28,9 @@ from mlflow.exceptions import MlflowException
 RUN_FILE = "mlflow_run.json"  # beside the checkpoints: which run the training logs to
 CHAMPION = "champion"
 EXPERIMENT = "ssv2-train"  # where training runs go unless MLFLOW_EXPERIMENT_NAME/_ID or `mlflow run` say otherwise
-TOP1_TAG = "val_top1"
+TOP1_TAG = "val_top1"  # on every registered version: the validation top-1 that the champion rule compares
 # The experiment tag from which MLflow 3's UI picks an experiment's view, and its value for model training.
-EXPERIMENT_KIND, MODEL_TRAINING = "mlflow.experimentKind", "custom_model_development"  # on every registered version: the validation top-1 that the champion rule compares
+EXPERIMENT_KIND, MODEL_TRAINING = "mlflow.experimentKind", "custom_model_development"
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def champion_decision(candidate: float, champion: float | None) -> bool:
 # ---------------------------------------------------------------- runs
 
 
-def experiment(name: str) -> str:
+def ensure_experiment_id(name: str) -> str:
     """The id of experiment `name`, created if need be.
 
     Unlike mlflow.set_experiment this leaves MLFLOW_EXPERIMENT_ID alone, which child processes
@@ -144,7 +144,8 @@ def resumable_run(run_file: Path, key: str, checkpoint: Path) -> str | None:
     if not (run_file.is_file() and checkpoint.is_file()):
         return None
     recorded = json.loads(run_file.read_text())
-    if recorded.get("trained") or recorded.get("key") != key or recorded.get("tracking_uri") != mlflow.get_tracking_uri():
+    same_store = recorded.get("tracking_uri") == mlflow.get_tracking_uri()
+    if recorded.get("trained") or recorded.get("key") != key or not same_store:
         return None
     return recorded["run_id"] if _run_exists(MlflowClient(), recorded["run_id"]) else None
 
@@ -195,7 +196,7 @@ def training_run(
     run_id = resumable_run(run_file, key, folder / "last.pt")
     experiment_id = None
     if run_id is None and not {"MLFLOW_RUN_ID", "MLFLOW_EXPERIMENT_ID", "MLFLOW_EXPERIMENT_NAME"} & set(os.environ):
-        experiment_id = experiment(EXPERIMENT)
+        experiment_id = ensure_experiment_id(EXPERIMENT)
     # System metrics (CPU, memory, GPU utilisation and memory of this node) show a starved GPU in `mlflow ui`.
     with mlflow.start_run(run_id=run_id, experiment_id=experiment_id, log_system_metrics=True) as run:
         record = {"run_id": run.info.run_id, "key": key, "tracking_uri": mlflow.get_tracking_uri(), "trained": False}
@@ -257,7 +258,7 @@ def _champion(client: MlflowClient, name: str):
     return None if version is None else client.get_model_version(name, version)
 
 
-def elect(client: MlflowClient, name: str, version: str, top1: float) -> dict[str, str]:
+def promote_if_better(client: MlflowClient, name: str, version: str, top1: float) -> dict[str, str]:
     """Apply the champion rule to a new version of `name` and record the decision on it as tags.
 
     Tags: val_top1 (this version's), champion_val_top1 and champion_version (the champion it

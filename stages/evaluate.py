@@ -7,7 +7,6 @@ import csv
 import dataclasses
 import json
 import math
-from pathlib import Path
 
 import mlflow
 import pandas as pd
@@ -26,13 +25,12 @@ from ssv2.report import (
     plot_confusion,
     plot_per_class,
 )
+from ssv2.paths import BEST as CHECKPOINT
+from ssv2.paths import EVAL as OUT
+from ssv2.paths import STORE
 from ssv2.store import ClipStore
 from ssv2.temporal import ORDERS, Reordered, temporal_metrics
 from ssv2.training import default_device
-
-STORE = Path("data/store")
-CHECKPOINT = Path("models/best.pt")
-OUT = Path("eval")
 
 
 def main() -> None:

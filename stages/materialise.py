@@ -1,13 +1,10 @@
 """DVC stage: decode every train, validation and test video once into the clip store."""
 
-from pathlib import Path
-
 from ssv2 import config
 from ssv2.annotations import SPLITS, read_table
+from ssv2.paths import PARSED
+from ssv2.paths import STORE as OUT
 from ssv2.store import SKIPPED_FILE, materialise
-
-PARSED = Path("data/parsed")
-OUT = Path("data/store")
 
 
 def main() -> None:

@@ -1,12 +1,10 @@
 """DVC stage: parse the SSv2 annotation files into one table per split."""
 
 import json
-from pathlib import Path
 
 from ssv2 import config
 from ssv2.annotations import parse_dataset, write_table
-
-OUT = Path("data/parsed")
+from ssv2.paths import PARSED as OUT
 
 
 def main() -> None:

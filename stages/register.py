@@ -8,12 +8,10 @@ from mlflow import MlflowClient
 
 from ssv2 import config, serving, tracking
 from ssv2.annotations import read_table
+from ssv2.paths import BEST as CHECKPOINT
+from ssv2.paths import EVAL_METRICS, VALIDATION
+from ssv2.paths import REGISTERED as OUT
 from ssv2.video import VideoError, decode_video
-
-CHECKPOINT = Path("models/best.pt")
-EVAL_METRICS = Path("eval/metrics.json")
-VALIDATION = Path("data/parsed/validation.csv")
-OUT = Path("models/registered.json")
 
 
 def example_video(table_path: Path) -> bytes:
@@ -37,7 +35,7 @@ def main() -> None:
             registered_model_name=register.name,
         )
         version = str(info.registered_model_version)
-        tags = tracking.elect(MlflowClient(), register.name, version, top1)
+        tags = tracking.promote_if_better(MlflowClient(), register.name, version, top1)
     OUT.write_text(json.dumps({"name": register.name, "version": version, **tags}, indent=2) + "\n")
     print(f"registered {register.name} version {version}: {tags['decision']}")
 

@@ -15,14 +15,12 @@ import mlflow
 
 from ssv2 import config, tracking
 from ssv2.distributed import cleanup, is_main_process, launch, needs_launch, resolve_processes
+from ssv2.paths import CLASSES, STORE
+from ssv2.paths import MODELS as CHECKPOINTS
+from ssv2.paths import TRAIN_METRICS as METRICS
+from ssv2.paths import TRAIN_PLOTS as PLOTS
 from ssv2.store import SKIPPED_FILE
 from ssv2.training import fit, run_key
-
-STORE = Path("data/store")
-CLASSES = Path("data/parsed/classes.json")
-CHECKPOINTS = Path("models")
-PLOTS = Path("plots/train.csv")
-METRICS = Path("metrics/train.json")
 
 
 def write_history(history: list[dict], path: Path) -> None:

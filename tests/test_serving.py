@@ -61,7 +61,7 @@ def store(tmp_path_factory, ssv2_names, videos):
         mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
         with mlflow.start_run():
             info = serving.log_model(checkpoint, videos["webm"], clips=2, crops=3, registered_model_name=NAME)
-        tracking.elect(MlflowClient(), NAME, str(info.registered_model_version), 10.0)
+        tracking.promote_if_better(MlflowClient(), NAME, str(info.registered_model_version), 10.0)
         yield root, checkpoint
 
 
@@ -109,7 +109,7 @@ def test_a_webm_and_an_mp4_in_one_request(server, store, videos, ssv2_names):
     predictions = response.json()["predictions"]
     assert len(predictions) == 2
     classifier = Classifier(store[1], clips=2, crops=3)  # the same checkpoint and views, in this process
-    for prediction, fmt in zip(predictions, ("webm", "mp4")):
+    for prediction, fmt in zip(predictions, ("webm", "mp4"), strict=True):
         assert len(prediction["classes"]) == 5 and set(prediction["classes"]) <= set(ssv2_names[:7])
         expected = classifier.top(videos[fmt])
         assert prediction["classes"] == [name for name, _ in expected]

@@ -33,7 +33,8 @@ TINY = {
 LOCK = {"schema": "2.0", "stages": {
     "parse": {"cmd": "python stages/parse.py",
               "deps": [{"path": "ssv2/annotations.py", "hash": "md5", "md5": "c0de"},
-                       {"path": "data/sample/labels/something-something-v2-labels.json", "hash": "md5", "md5": "1abe1"}],
+                       {"path": "data/sample/labels/something-something-v2-labels.json", "hash": "md5",
+                        "md5": "1abe1"}],
               "outs": [{"path": "data/parsed", "hash": "md5", "md5": "9a25ed.dir"}]},
     "materialise": {"cmd": "python stages/materialise.py",
                     "deps": [{"path": "data/parsed", "hash": "md5", "md5": "9a25ed.dir"}],
@@ -199,19 +200,19 @@ def test_experiment_is_made_once_and_leaves_the_environment_alone(tmp_path, monk
     # mlflow.set_experiment exports MLFLOW_EXPERIMENT_ID, which broke child processes logging elsewhere.
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     monkeypatch.delenv("MLFLOW_EXPERIMENT_ID", raising=False)
-    first = tracking.experiment("ssv2-x")
-    assert tracking.experiment("ssv2-x") == first and MlflowClient().get_experiment(first).name == "ssv2-x"
+    first = tracking.ensure_experiment_id("ssv2-x")
+    assert tracking.ensure_experiment_id("ssv2-x") == first and MlflowClient().get_experiment(first).name == "ssv2-x"
     assert "MLFLOW_EXPERIMENT_ID" not in os.environ
 
 
 def test_experiments_open_on_model_training_in_the_ui(tmp_path, monkeypatch):
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     client = MlflowClient()
-    made = tracking.experiment("ssv2-new")
+    made = tracking.ensure_experiment_id("ssv2-new")
     older = client.create_experiment("ssv2-old")  # as made before the tag existed
     chosen = client.create_experiment("ssv2-genai", tags={tracking.EXPERIMENT_KIND: "genai_development"})
     for name in ("ssv2-old", "ssv2-genai"):
-        tracking.experiment(name)
+        tracking.ensure_experiment_id(name)
     kinds = [client.get_experiment(e).tags.get("mlflow.experimentKind") for e in (made, older, chosen)]
     assert kinds == ["custom_model_development", "custom_model_development", "genai_development"]
 
@@ -224,7 +225,7 @@ def test_champion_moves_only_to_a_better_version(tmp_path, monkeypatch):
 
     def new_version(top1: float) -> tuple[str, dict]:
         version = client.create_model_version("m", source=str(tmp_path)).version
-        return version, tracking.elect(client, "m", version, top1)
+        return version, tracking.promote_if_better(client, "m", version, top1)
 
     def champion() -> str:
         return client.get_model_version_by_alias("m", tracking.CHAMPION).version
@@ -243,7 +244,7 @@ def test_champion_moves_only_to_a_better_version(tmp_path, monkeypatch):
     client.delete_model_version_tag("m", v2, tracking.TOP1_TAG)
     v5 = client.create_model_version("m", source=str(tmp_path)).version
     with pytest.raises(tracking.TrackingError, match="no val_top1 tag"):
-        tracking.elect(client, "m", v5, 99.0)
+        tracking.promote_if_better(client, "m", v5, 99.0)
 
 
 # ---------------------------------------------------------------- pure helpers

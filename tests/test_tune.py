@@ -21,13 +21,17 @@ import sqlalchemy
 import yaml
 from optuna.trial import TrialState
 
-from conftest import REPO
-from ssv2 import config, tune
+from conftest import REPO, sample_config
+from ssv2 import config
 from ssv2.annotations import parse_dataset
 from ssv2.config import ParamsError, TuneConfig
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import materialise
-from ssv2.tracking import experiment
+from ssv2.tracking import ensure_experiment_id
+from ssv2.tune.best import apply_best
+from ssv2.tune.search import SweepInputs, load_inputs, make_pruner, suggest, trial_configs
+from ssv2.tune.study import run_study
+from ssv2.tune.tracking import EXPERIMENT, PLOTS, RUN_ATTR, tracked_objective
 
 # The local server that .ci/run sets up; tried when SSV2_TEST_POSTGRES_URL is unset.
 LOCAL_POSTGRES = "postgresql+psycopg2://ssv2:ssv2@127.0.0.1:5432/ssv2_test"
@@ -61,14 +65,14 @@ def tracking(tmp_path_factory):
     """A throwaway MLflow tracking store for this module's tests."""
     uri = f"sqlite:///{tmp_path_factory.mktemp('mlflow') / 'mlflow.db'}"
     mlflow.set_tracking_uri(uri)
-    experiment(tune.EXPERIMENT)  # creates the database once, before any worker process uses it
+    ensure_experiment_id(EXPERIMENT)  # creates the database once, before any worker process uses it
     yield uri
     mlflow.set_tracking_uri(None)
 
 
-def sweep_in(repo: Path, tmp_path: Path, **changes) -> tune.Sweep:
+def sweep_in(repo: Path, tmp_path: Path, **changes) -> SweepInputs:
     """The tiny repo's sweep with its own study in a SQLite file under tmp_path."""
-    sweep = tune.load_sweep(repo / "params.yaml", repo / "data/store", repo / "data/parsed/classes.json")
+    sweep = load_inputs(repo / "params.yaml", repo / "data/store", repo / "data/parsed/classes.json")
     tune_cfg = dataclasses.replace(sweep.tune, study=f"test-{uuid.uuid4().hex[:8]}",
                                    storage=f"sqlite:///{tmp_path / 'optuna.db'}", out=str(tmp_path / "best.yaml"),
                                    **changes)
@@ -76,7 +80,7 @@ def sweep_in(repo: Path, tmp_path: Path, **changes) -> tune.Sweep:
 
 
 def runs_of(study_name: str, role: str) -> list[mlflow.entities.Run]:
-    return mlflow.search_runs(experiment_names=[tune.EXPERIMENT], output_format="list",
+    return mlflow.search_runs(experiment_names=[EXPERIMENT], output_format="list",
                               filter_string=f"tags.`optuna.study` = '{study_name}' and tags.`optuna.role` = '{role}'")
 
 
@@ -87,14 +91,14 @@ def test_search_space_comes_from_the_tune_section():
     space = TuneConfig(**{**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml",
                           "lr": [0.001, 0.1], "frames": [8, 16, 32], "depths": [18, 34, 50]})
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
-    values = [tune.suggest(study.ask(), space) for _ in range(30)]
+    values = [suggest(study.ask(), space) for _ in range(30)]
     assert all(0.001 <= v["lr"] <= 0.1 for v in values)
     assert {v["frames"] for v in values} == {8, 16, 32} and {v["depth"] for v in values} == {18, 34, 50}
 
 
 def test_trial_values_go_on_top_of_params_yaml(tiny_repo):
-    sweep = tune.load_sweep(tiny_repo / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
-    model_cfg, train_cfg = tune.trial_configs(sweep, {"lr": 0.003, "frames": 2, "depth": 34})
+    sweep = load_inputs(tiny_repo / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
+    model_cfg, train_cfg = trial_configs(sweep, {"lr": 0.003, "frames": 2, "depth": 34})
     assert model_cfg == dataclasses.replace(sweep.model, depth=34)
     assert train_cfg == dataclasses.replace(sweep.train, lr=0.003, frames=2, epochs=TINY_TUNE["epochs"])
 
@@ -125,7 +129,7 @@ def test_pretrained_weights_restrict_the_depths(tiny_repo, tmp_path):
     params["tune"]["depths"] = [18, 50]
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(ParamsError, match=r"tune.depths must name that one depth, got \[18, 50\]"):
-        tune.load_sweep(tmp_path / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
+        load_inputs(tmp_path / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
 
 
 # ---------------------------------------------------------------- pruning
@@ -134,7 +138,7 @@ def test_pretrained_weights_restrict_the_depths(tiny_repo, tmp_path):
 def test_median_pruner_stops_a_trial_below_the_median_after_min_epochs():
     space = TuneConfig(**{**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml", "pruner": "median",
                           "startup_trials": 1, "min_epochs": 2, "epochs": 4})
-    study = optuna.create_study(direction="maximize", pruner=tune.make_pruner(space))
+    study = optuna.create_study(direction="maximize", pruner=make_pruner(space))
     curves = [[10, 20, 30, 40], [5, 6, 7, 8], [50, 60, 70, 80]]
     epochs_run = []
 
@@ -156,7 +160,7 @@ def test_median_pruner_stops_a_trial_below_the_median_after_min_epochs():
 
 def test_study_tracks_each_trial_in_a_nested_run_and_resumes(tiny_repo, tmp_path, tracking):
     sweep = sweep_in(tiny_repo, tmp_path, n_trials=1)
-    study = tune.run_study(sweep)
+    study = run_study(sweep)
     (trial,) = study.trials
     assert trial.state == TrialState.COMPLETE
     (parent,) = runs_of(sweep.tune.study, "study")
@@ -168,30 +172,31 @@ def test_study_tracks_each_trial_in_a_nested_run_and_resumes(tiny_repo, tmp_path
     history = client.get_metric_history(run.info.run_id, "val_top1")
     assert [(m.step, m.value) for m in history] == list(trial.intermediate_values.items())
     assert len(history) == TINY_TUNE["epochs"]
-    assert parent.data.metrics["best_val_top1"] == trial.value and parent.data.tags["best.train.lr"] == str(trial.params["lr"])
+    assert parent.data.metrics["best_val_top1"] == trial.value
+    assert parent.data.tags["best.train.lr"] == str(trial.params["lr"])
     best = yaml.safe_load(Path(sweep.tune.out).read_text())
     assert best["params"] == {"train.lr": trial.params["lr"], "train.frames": trial.params["frames"], "model.depth": 18}
 
     # Rerunning with a larger budget continues the same study under the same parent run.
-    study = tune.run_study(dataclasses.replace(sweep, tune=dataclasses.replace(sweep.tune, n_trials=2)))
+    study = run_study(dataclasses.replace(sweep, tune=dataclasses.replace(sweep.tune, n_trials=2)))
     assert [t.number for t in study.trials] == [0, 1]
     (parent,) = runs_of(sweep.tune.study, "study")
     assert sorted(r.data.tags["optuna.trial"] for r in runs_of(sweep.tune.study, "trial")) == ["0", "1"]
     assert parent.data.metrics["best_val_top1"] == study.best_value
     assert parent.data.tags["best_trial"] == str(study.best_trial.number)
     artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "plots")}
-    assert artifacts == {f"plots/{name}.png" for name in tune.PLOTS}
+    assert artifacts == {f"plots/{name}.png" for name in PLOTS}
 
 
 def test_pruned_and_failed_trials_are_marked_and_the_study_goes_on(tiny_repo, tmp_path, tracking):
     sweep = sweep_in(tiny_repo, tmp_path)
-    experiment_id = mlflow.get_experiment_by_name(tune.EXPERIMENT).experiment_id
+    experiment_id = mlflow.get_experiment_by_name(EXPERIMENT).experiment_id
     study = optuna.create_study(study_name=sweep.tune.study, direction="maximize",
                                 pruner=optuna.pruners.ThresholdPruner(lower=101.0))  # no top-1 reaches 101%
-    broken = dataclasses.replace(sweep, train=dataclasses.replace(sweep.train, crop=64))  # larger than the store's frames
+    broken = dataclasses.replace(sweep, store=tmp_path / "no-store")  # training fails: no clip store there
     with mlflow.start_run(experiment_id=experiment_id):
-        study.optimize(partial(tune.tracked_objective, sweep=sweep, experiment_id=experiment_id), n_trials=1)
-        study.optimize(partial(tune.tracked_objective, sweep=broken, experiment_id=experiment_id), n_trials=2,
+        study.optimize(partial(tracked_objective, inputs=sweep, experiment_id=experiment_id), n_trials=1)
+        study.optimize(partial(tracked_objective, inputs=broken, experiment_id=experiment_id), n_trials=2,
                        catch=(Exception,))
     assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.FAIL, TrialState.FAIL]
     runs = {int(r.data.tags["optuna.trial"]): r for r in runs_of(sweep.tune.study, "trial")}
@@ -209,15 +214,15 @@ def test_apply_best_changes_the_three_values_and_keeps_every_other_byte(tmp_path
     best = tmp_path / "best.yaml"
     best.write_text(yaml.safe_dump({"params": {"train.lr": 1e-05, "train.frames": 16, "model.depth": 34}}))
     before = params.read_text().splitlines()
-    changes = tune.apply_best(best, params)
+    changes = apply_best(best, params)
     after = params.read_text().splitlines()
-    changed = [(a, b) for a, b in zip(before, after) if a != b]
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
     assert len(before) == len(after) and len(changed) == 3
     assert all(a.split("#")[1:] == b.split("#")[1:] for a, b in changed)  # the comments stay
     assert config.load(config.TrainConfig, "train", params).lr == 1e-05
     assert config.load(config.TrainConfig, "train", params).frames == 16
     assert config.load(config.ModelConfig, "model", params).depth == 34
-    assert config.load(config.TrainConfig, "train", params).seed == config.load(config.TrainConfig, "train", REPO / "params.yaml").seed
+    assert config.load_params(params)["train"]["seed"] == config.load_params(REPO / "params.yaml")["train"]["seed"]
     assert changes["model.depth"][1] == 34
 
 
@@ -225,14 +230,14 @@ def test_apply_best_rejects_a_bad_file(tmp_path):
     params = tmp_path / "params.yaml"
     params.write_text((REPO / "params.yaml").read_text())
     with pytest.raises(FileNotFoundError, match="run `python -m ssv2.tune` first"):
-        tune.apply_best(tmp_path / "missing.yaml", params)
+        apply_best(tmp_path / "missing.yaml", params)
     best = tmp_path / "best.yaml"
     best.write_text(yaml.safe_dump({"params": {"train.epochs": 3}}))
     with pytest.raises(ParamsError, match=r"best.yaml: 'params' must map some of train.lr"):
-        tune.apply_best(best, params)
+        apply_best(best, params)
     best.write_text(yaml.safe_dump({"params": {"model.depth": 20}}))
     with pytest.raises(ParamsError, match="model.depth must be 18, 34 or 50"):
-        tune.apply_best(best, params)
+        apply_best(best, params)
     assert params.read_text() == (REPO / "params.yaml").read_text()
 
 
@@ -299,7 +304,8 @@ def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_
     doomed = worker(cwd, tracking)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and doomed.poll() is None:
-        trials = optuna.load_study(study_name=name, storage=storage).trials if name in optuna.get_all_study_names(storage) else []
+        started = name in optuna.get_all_study_names(storage)
+        trials = optuna.load_study(study_name=name, storage=storage).trials if started else []
         if trials and trials[0].intermediate_values:
             break  # mid-trial: it has finished an epoch
         time.sleep(0.5)
@@ -318,7 +324,7 @@ def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_
     study = optuna.load_study(study_name=name, storage=storage)
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
     assert study.trials[1].system_attrs["failed_trial"] == 0 and study.trials[1].params == study.trials[0].params
-    killed = mlflow.get_run(study.trials[0].user_attrs[tune.RUN_ATTR])
+    killed = mlflow.get_run(study.trials[0].user_attrs[RUN_ATTR])
     assert killed.data.tags["state"] == "failed" and killed.info.status == "KILLED"
     assert study.best_trial.number in (1, 2)  # usable
     optuna.delete_study(study_name=name, storage=postgres_url)

@@ -1,0 +1,18 @@
+"""Where the pipeline's files live, relative to the repository root: dvc.yaml names the same paths.
+
+Stages, the sweep and the benchmarks import these instead of spelling the paths out.
+"""
+
+from pathlib import Path
+
+PARSED = Path("data/parsed")  # the parse stage: classes.json and one CSV per split
+CLASSES = PARSED / "classes.json"
+VALIDATION = PARSED / "validation.csv"
+STORE = Path("data/store")  # the materialise stage's clip store
+MODELS = Path("models")  # the train stage's checkpoints and MLflow run
+BEST = MODELS / "best.pt"
+REGISTERED = MODELS / "registered.json"
+TRAIN_METRICS = Path("metrics/train.json")
+TRAIN_PLOTS = Path("plots/train.csv")
+EVAL = Path("eval")  # the evaluate stage's metrics, tables and plots
+EVAL_METRICS = EVAL / "metrics.json"

@@ -1,0 +1,89 @@
+"""What a study searches: the space, one trial's training and the pruner that stops it early."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import optuna
+
+from ssv2 import config, paths
+from ssv2.config import ModelConfig, ParamsError, TrainConfig, TuneConfig
+from ssv2.training import EpochCallback, fit
+
+# Where each searched value lives in params.yaml.
+PARAM_KEYS = {"lr": "train.lr", "frames": "train.frames", "depth": "model.depth"}
+
+
+@dataclass(frozen=True)
+class SweepInputs:
+    """What every trial of a study shares: params.yaml's configs, the tune section and the data."""
+
+    model: ModelConfig
+    train: TrainConfig
+    tune: TuneConfig
+    store: Path
+    class_names: list[str]
+
+
+def load_inputs(
+    params_file: str | Path = config.PARAMS_FILE, store: Path = paths.STORE, classes: Path = paths.CLASSES
+) -> SweepInputs:
+    """The sweep's inputs from params.yaml and the pipeline's data, checked before any trial starts."""
+    inputs = SweepInputs(config.load(ModelConfig, "model", params_file), config.load(TrainConfig, "train", params_file),
+                         config.load(TuneConfig, "tune", params_file), store, [])
+    if inputs.model.pretrained is not None and len(set(inputs.tune.depths)) != 1:
+        raise ParamsError(f"{params_file}: model.pretrained holds weights of one depth, so tune.depths must name "
+                          f"that one depth, got {inputs.tune.depths}")
+    for path in (store / "summary.json", classes):
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: not found; build the clip store first with `dvc repro materialise`")
+    return dataclasses.replace(inputs, class_names=json.loads(classes.read_text(encoding="utf-8")))
+
+
+def suggest(trial: optuna.Trial, tune: TuneConfig) -> dict[str, Any]:
+    """The trial's learning rate, frame count and depth, drawn from the tune section's search space."""
+    return {
+        "lr": trial.suggest_float("lr", *tune.lr, log=True),
+        "frames": trial.suggest_categorical("frames", tune.frames),
+        "depth": trial.suggest_categorical("depth", tune.depths),
+    }
+
+
+def describe(values: dict[str, Any]) -> str:
+    return f"lr {values['lr']:.2g}, {values['frames']} frames, depth {values['depth']}"
+
+
+def trial_configs(inputs: SweepInputs, values: dict[str, Any]) -> tuple[ModelConfig, TrainConfig]:
+    """params.yaml's model and train configs with the trial's values and the tune section's epochs."""
+    return (
+        dataclasses.replace(inputs.model, depth=values["depth"]),
+        dataclasses.replace(inputs.train, lr=values["lr"], frames=values["frames"], epochs=inputs.tune.epochs),
+    )
+
+
+def objective(trial: optuna.Trial, inputs: SweepInputs, on_epoch: EpochCallback | None = None) -> float:
+    """Train one trial and return its best validation top-1 (%); raises optuna.TrialPruned when told to stop."""
+    model_cfg, train_cfg = trial_configs(inputs, suggest(trial, inputs.tune))
+
+    def report(epoch: int, metrics: dict[str, float]) -> None:
+        if on_epoch is not None:
+            on_epoch(epoch, metrics)
+        trial.report(metrics["val_top1"], epoch)
+        if epoch < train_cfg.epochs and trial.should_prune():  # after the last epoch there is nothing left to save
+            raise optuna.TrialPruned(f"validation top-1 {metrics['val_top1']:.1f}% after epoch {epoch}")
+
+    history = fit(model_cfg, train_cfg, inputs.store, inputs.class_names, on_epoch=report, progress=False)
+    return max(m["val_top1"] for m in history)
+
+
+def make_pruner(tune: TuneConfig) -> optuna.pruners.BasePruner:
+    if tune.pruner == "median":
+        return optuna.pruners.MedianPruner(n_startup_trials=tune.startup_trials, n_warmup_steps=tune.min_epochs)
+    if tune.pruner == "hyperband":
+        return optuna.pruners.HyperbandPruner(min_resource=tune.min_epochs, max_resource=tune.epochs,
+                                              reduction_factor=tune.reduction_factor)
+    return optuna.pruners.NopPruner()

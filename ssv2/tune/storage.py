@@ -1,0 +1,54 @@
+"""The study's database, shared by workers on one machine or many, with heartbeats for killed workers."""
+
+from __future__ import annotations
+
+import warnings
+from functools import partial
+
+import optuna
+from optuna.exceptions import ExperimentalWarning
+from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
+from optuna.trial import FrozenTrial
+
+from ssv2.config import TuneConfig
+from ssv2.tune.search import make_pruner
+from ssv2.tune.tracking import mark_killed
+
+
+def _on_stale(study: optuna.Study, trial: FrozenTrial, retry: RetryHeartbeatStaleTrialCallback) -> None:
+    """A killed worker's trial, just marked failed by Optuna: close its MLflow run and queue its params again."""
+    again = "; its params run again" if not trial.system_attrs.get("retry_history") else ""  # retried once at most
+    print(f"trial {trial.number} lost its worker (no heartbeat): marked failed{again}", flush=True)
+    mark_killed(trial)
+    retry(study, trial)
+
+
+def make_storage(tune: TuneConfig) -> RDBStorage:
+    """The study's database, with heartbeats so that the trials of killed workers get failed."""
+    # SQLite allows one writer at a time: workers sharing the file wait for the lock instead of failing.
+    engine_kwargs = {"connect_args": {"timeout": 60}} if tune.storage.startswith("sqlite") else {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExperimentalWarning)
+        return RDBStorage(
+            tune.storage, engine_kwargs=engine_kwargs, heartbeat_interval=tune.heartbeat, grace_period=tune.grace,
+            heartbeat_stale_trial_callback=partial(_on_stale, retry=RetryHeartbeatStaleTrialCallback(max_retry=1)),
+        )
+
+
+def open_study(tune: TuneConfig) -> tuple[optuna.Study, bool]:
+    """Create the study, or load it if it exists; returns it and whether this call created it."""
+    storage, pruner = make_storage(tune), make_pruner(tune)
+    try:
+        # constant_liar: other workers' running trials count as bad, so parallel workers spread out.
+        sampler = optuna.samplers.TPESampler(seed=tune.seed, constant_liar=True)
+        return optuna.create_study(storage=storage, study_name=tune.study, direction="maximize", sampler=sampler,
+                                   pruner=pruner), True
+    except optuna.exceptions.DuplicatedStudyError:
+        # A joining or resuming worker draws from its own seed: the study's seed would replay the first trials.
+        sampler = optuna.samplers.TPESampler(constant_liar=True)
+        return optuna.load_study(study_name=tune.study, storage=storage, sampler=sampler, pruner=pruner), False
+
+
+def remaining_trials(study: optuna.Study, n_trials: int | None) -> int | None:
+    """Trials left to run before the study has n_trials in all, over every worker (None: no limit)."""
+    return None if n_trials is None else max(n_trials - len(study.get_trials(deepcopy=False)), 0)
