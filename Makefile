@@ -22,6 +22,7 @@ repro: install
 # Lint (ruff, configured in pyproject.toml) and check that dvc.yaml's code deps match the imports.
 lint: install
 	ruff check .
+	ruff format --check .
 	python -m ssv2.deps --check
 
 test: install

@@ -42,13 +42,18 @@ def _field(rng: np.random.Generator, height: int, width: int, cell: int) -> np.n
     y0, x0 = y.astype(int), x.astype(int)
     fy, fx = (y - y0)[:, None], (x - x0)[None, :]
     c = coarse
-    return ((c[y0][:, x0] * (1 - fx) + c[y0][:, x0 + 1] * fx) * (1 - fy)
-            + (c[y0 + 1][:, x0] * (1 - fx) + c[y0 + 1][:, x0 + 1] * fx) * fy)
+    return (c[y0][:, x0] * (1 - fx) + c[y0][:, x0 + 1] * fx) * (1 - fy) + (
+        c[y0 + 1][:, x0] * (1 - fx) + c[y0 + 1][:, x0 + 1] * fx
+    ) * fy
 
 
 def _texture(rng: np.random.Generator, height: int, width: int, colour: np.ndarray) -> np.ndarray:
     """A surface: base colour shaded at three scales, as wood, cloth or paper look at 240 px."""
-    shade = 0.5 * _field(rng, height, width, 48) + 0.3 * _field(rng, height, width, 12) + 0.2 * _field(rng, height, width, 3)
+    shade = (
+        0.5 * _field(rng, height, width, 48)
+        + 0.3 * _field(rng, height, width, 12)
+        + 0.2 * _field(rng, height, width, 3)
+    )
     return colour[None, None, :] * (0.55 + 0.9 * shade[..., None])
 
 
@@ -70,13 +75,15 @@ def scene(rng: np.random.Generator, frames: int, width: int, grain: float, heigh
     video = np.empty((frames, height, width, 3), np.uint8)
     for t in range(frames):
         dy, dx = shake[t]
-        frame = background[margin + dy: margin + dy + height, margin + dx: margin + dx + width].copy()
+        frame = background[margin + dy : margin + dy + height, margin + dx : margin + dx + width].copy()
         progress = t / max(frames - 1, 1)
         for size, start, end, texture in objects:
             top, left = (start + (end - start) * progress).astype(int)
-            inside = ((yy[top: top + size, left: left + size] - top - size / 2) ** 2
-                      + (xx[top: top + size, left: left + size] - left - size / 2) ** 2) < (size / 2) ** 2
-            region = frame[top: top + size, left: left + size]
+            inside = (
+                (yy[top : top + size, left : left + size] - top - size / 2) ** 2
+                + (xx[top : top + size, left : left + size] - left - size / 2) ** 2
+            ) < (size / 2) ** 2
+            region = frame[top : top + size, left : left + size]
             region[inside] = texture[: region.shape[0], : region.shape[1]][inside]
         frame += rng.normal(0, grain, frame.shape)
         video[t] = frame.clip(0, 255)
@@ -95,8 +102,9 @@ def _encode_set(seed: int, count: int, grain: float) -> list[bytes]:
     return [encode_video(scene(rng, frames, width, grain)) for frames, width in _shapes(rng, count)]
 
 
-def calibrate_grain(seed: int = 0, count: int = 8, target: float = SSV2_MEAN_BYTES, low: float = 0.0,
-                    high: float = 16.0, steps: int = 6) -> float:
+def calibrate_grain(
+    seed: int = 0, count: int = 8, target: float = SSV2_MEAN_BYTES, low: float = 0.0, high: float = 16.0, steps: int = 6
+) -> float:
     """The grain at which VP9 spends `target` bytes a video on average, bisected on `count` videos."""
     for _ in range(steps):
         grain = (low + high) / 2

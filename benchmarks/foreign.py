@@ -173,8 +173,16 @@ def pattern_field(pattern: str, freq: float, u: np.ndarray, v: np.ndarray) -> np
     return np.clip(0.5 - 0.5 * v, 0, 1).astype(np.float32)  # "shade": a soft two-colour gradient
 
 
-def render_sprite(shape: str, params: dict, size: float, angle: float, colours: tuple[np.ndarray, np.ndarray],
-                  pattern: str, freq: float, offset: tuple[float, float]) -> tuple[Field, Field]:
+def render_sprite(
+    shape: str,
+    params: dict,
+    size: float,
+    angle: float,
+    colours: tuple[np.ndarray, np.ndarray],
+    pattern: str,
+    freq: float,
+    offset: tuple[float, float],
+) -> tuple[Field, Field]:
     """An anti-aliased (2x supersampled) textured shape: (rgb, alpha) on a square patch.
 
     `size` is the diameter in pixels; the centre lies at pixel (side // 2 + offset) of the patch.
@@ -207,9 +215,9 @@ def paste(world: Field, rgb: Field, alpha: Field, centre: tuple[float, float], s
         yb, xb = min(y0 + side, world.shape[0]), min(x0 + side, world.shape[1])
         if ya >= yb or xa >= xb:
             continue
-        a = alpha[ya - y0: yb - y0, xa - x0: xb - x0, None] * strength
+        a = alpha[ya - y0 : yb - y0, xa - x0 : xb - x0, None] * strength
         region = world[ya:yb, xa:xb]
-        target = 0.0 if colour is None else colour[ya - y0: yb - y0, xa - x0: xb - x0]
+        target = 0.0 if colour is None else colour[ya - y0 : yb - y0, xa - x0 : xb - x0]
         region *= 1 - a
         region += a * target
 
@@ -262,8 +270,10 @@ def add_clutter(rng: np.random.Generator, world: Field) -> None:
     for _ in range(int(rng.integers(3, 9))):
         size = rng.uniform(0.06, 0.15) * HEIGHT
         centre = (rng.uniform(0, h), rng.uniform(0, w))
-        colours = (hsv(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.2, 0.95)),
-                   hsv(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.2, 0.95)))
+        colours = (
+            hsv(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.2, 0.95)),
+            hsv(rng.random(), rng.uniform(0.1, 0.7), rng.uniform(0.2, 0.95)),
+        )
         if rng.random() < 0.25:  # an irregular patch: thresholded noise with its own texture
             side = int(size * 1.6) + 2
             blob = value_noise(rng, (side, side), side / 3, 2)
@@ -273,9 +283,16 @@ def add_clutter(rng: np.random.Generator, world: Field) -> None:
             paste(world, colours[0] * (1 - tone) + colours[1] * tone, alpha, centre, 0.15)
         else:
             shape = str(rng.choice(SHAPES))
-            rgb, alpha = render_sprite(shape, shape_params(rng, shape), size, rng.uniform(0, 2 * np.pi), colours,
-                                       str(rng.choice(["stripes", "rings", "dots", "checker", "shade"])),
-                                       rng.uniform(2, 6), (0.0, 0.0))
+            rgb, alpha = render_sprite(
+                shape,
+                shape_params(rng, shape),
+                size,
+                rng.uniform(0, 2 * np.pi),
+                colours,
+                str(rng.choice(["stripes", "rings", "dots", "checker", "shade"])),
+                rng.uniform(2, 6),
+                (0.0, 0.0),
+            )
             paste(world, rgb, alpha, centre, 0.2)
 
 
@@ -287,7 +304,7 @@ def profile(rng: np.random.Generator, frames: int) -> np.ndarray:
     kind = rng.choice(["constant", "accelerate", "decelerate", "smooth", "steps"])
     power = rng.uniform(1.5, 2.6)
     if kind == "accelerate":
-        return s ** power
+        return s**power
     if kind == "decelerate":
         return 1 - (1 - s) ** power
     if kind == "smooth":
@@ -302,8 +319,10 @@ def make_actor(rng: np.random.Generator, path: np.ndarray, frames: int, size: fl
     """A textured acting shape following `path` (T, 2) with a small wobble and spin, in a hue unlike `bg_hue`."""
     shape = str(rng.choice(SHAPES))
     hue = (bg_hue + rng.uniform(0.2, 0.8)) % 1
-    colours = (hsv(hue, rng.uniform(0.65, 1.0), rng.uniform(0.7, 1.0)),
-               hsv((hue + rng.uniform(0.3, 0.7)) % 1, rng.uniform(0.4, 1.0), rng.uniform(0.15, 0.95)))
+    colours = (
+        hsv(hue, rng.uniform(0.65, 1.0), rng.uniform(0.7, 1.0)),
+        hsv((hue + rng.uniform(0.3, 0.7)) % 1, rng.uniform(0.4, 1.0), rng.uniform(0.15, 0.95)),
+    )
     t = np.arange(frames) / 12.0
     freq, phase = rng.uniform(0.5, 2.0), rng.uniform(0, 2 * np.pi)
     wobble = rng.uniform(0, 0.02 * HEIGHT) * np.sin(2 * np.pi * freq * t + phase)
@@ -314,13 +333,21 @@ def make_actor(rng: np.random.Generator, path: np.ndarray, frames: int, size: fl
     centres = path + (wobble * moving)[:, None] * normal
     spin = rng.uniform(-1.2, 1.2) * np.cumsum(np.linalg.norm(step, axis=1)) / size  # rolls as it travels
     angles = rng.uniform(0, 2 * np.pi) + spin + rng.uniform(0, 0.15) * np.sin(2 * np.pi * freq * 1.3 * t)
-    return Actor(shape, shape_params(rng, shape), size, colours,
-                 str(rng.choice(["stripes", "rings", "dots", "checker", "shade"])), rng.uniform(2, 5),
-                 centres, angles)
+    return Actor(
+        shape,
+        shape_params(rng, shape),
+        size,
+        colours,
+        str(rng.choice(["stripes", "rings", "dots", "checker", "shade"])),
+        rng.uniform(2, 5),
+        centres,
+        angles,
+    )
 
 
-def forward_scene(rng: np.random.Generator, name: str, frames: int, h: int, w: int, bg_hue: float
-                  ) -> tuple[list[Actor], np.ndarray, np.ndarray]:
+def forward_scene(
+    rng: np.random.Generator, name: str, frames: int, h: int, w: int, bg_hue: float
+) -> tuple[list[Actor], np.ndarray, np.ndarray]:
     """The actors and camera (zoom per frame, view centre per frame) of a forward class's video."""
     zoom = np.full(frames, rng.uniform(1.0, 1.04))
     centre = np.tile([[h / 2, w / 2]], (frames, 1)).astype(np.float64)
@@ -351,13 +378,23 @@ def forward_scene(rng: np.random.Generator, name: str, frames: int, h: int, w: i
         share = rng.uniform(0.3, 0.7)  # how much of the travel the first object does
         start_gap = end_gap + travel
         half = start_gap / 2 * np.abs(axis) + sizes.max() / 2 + 6
-        mid = np.array([rng.uniform(half[0], h - half[0]) if half[0] < h / 2 else h / 2,
-                        rng.uniform(half[1], w - half[1]) if half[1] < w / 2 else w / 2])
+        mid = np.array(
+            [
+                rng.uniform(half[0], h - half[0]) if half[0] < h / 2 else h / 2,
+                rng.uniform(half[1], w - half[1]) if half[1] < w / 2 else w / 2,
+            ]
+        )
         a0, b0 = mid - axis * start_gap / 2, mid + axis * start_gap / 2
         a1, b1 = a0 + axis * travel * share, b0 - axis * travel * (1 - share)
         q = profile(rng, frames)[:, None] if rng.random() < 0.3 else p  # sometimes out of step
-        return [make_actor(rng, a0 + p * (a1 - a0), frames, sizes[0], bg_hue),
-                make_actor(rng, b0 + q * (b1 - b0), frames, sizes[1], bg_hue)], zoom, centre
+        return (
+            [
+                make_actor(rng, a0 + p * (a1 - a0), frames, sizes[0], bg_hue),
+                make_actor(rng, b0 + q * (b1 - b0), frames, sizes[1], bg_hue),
+            ],
+            zoom,
+            centre,
+        )
     if name == "Approaching something with your camera":
         target = np.array([rng.uniform(0.3, 0.7) * h, rng.uniform(0.3, 0.7) * w])
         actor = make_actor(rng, np.tile(target, (frames, 1)), frames, size, bg_hue)
@@ -399,8 +436,16 @@ def render_video(seed: tuple[int, int], name: str) -> np.ndarray:
         for actor in actors:
             cy, cx = actor.centres[i] + MARGIN
             offset = (cy - np.floor(cy), cx - np.floor(cx))
-            rgb, alpha = render_sprite(actor.shape, actor.params, actor.size, actor.angles[i], actor.colours,
-                                       actor.pattern, actor.pattern_freq, offset)
+            rgb, alpha = render_sprite(
+                actor.shape,
+                actor.params,
+                actor.size,
+                actor.angles[i],
+                actor.colours,
+                actor.pattern,
+                actor.pattern_freq,
+                offset,
+            )
             paste(world, rgb, alpha, (cy, cx), shadow=0.35)
         cy, cx = centre[i] + MARGIN + shake[i]
         ys = cy + (np.arange(h) + 0.5 - h / 2) / zoom[i] - 0.5
@@ -432,8 +477,15 @@ def placeholders(rng: np.random.Generator, count: int) -> list[str]:
     return out
 
 
-def make_foreign(root: Path, seed: int, labels_file: Path = LABELS_FILE, train_per_class: int = 24,
-                 validation_per_class: int = 8, test_per_class: int = 2, workers: int = 2) -> None:
+def make_foreign(
+    root: Path,
+    seed: int,
+    labels_file: Path = LABELS_FILE,
+    train_per_class: int = 24,
+    validation_per_class: int = 8,
+    test_per_class: int = 2,
+    workers: int = 2,
+) -> None:
     """Write the foreign dataset at `root` in SSv2's official layout (labels/ and 20bn-something-something-v2/)."""
     root = Path(root)
     names = [line.strip() for line in Path(labels_file).read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -443,7 +495,8 @@ def make_foreign(root: Path, seed: int, labels_file: Path = LABELS_FILE, train_p
     (root / "labels").mkdir(parents=True, exist_ok=True)
     (root / VIDEO_DIR).mkdir(parents=True, exist_ok=True)
     (root / "labels" / "something-something-v2-labels.json").write_text(
-        json.dumps({name: str(i) for i, name in enumerate(names)}, indent=1, ensure_ascii=False), encoding="utf-8")
+        json.dumps({name: str(i) for i, name in enumerate(names)}, indent=1, ensure_ascii=False), encoding="utf-8"
+    )
 
     rng = np.random.default_rng(seed)
     counts = {"train": train_per_class, "validation": validation_per_class, "test": test_per_class}
@@ -472,10 +525,17 @@ def make_foreign(root: Path, seed: int, labels_file: Path = LABELS_FILE, train_p
             label = template
             for p in filled:
                 label = label.replace("[something]", p, 1)
-            entries.append({"id": str(video_id), "label": label[0].lower() + label[1:], "template": template,
-                            "placeholders": filled})
+            entries.append(
+                {
+                    "id": str(video_id),
+                    "label": label[0].lower() + label[1:],
+                    "template": template,
+                    "placeholders": filled,
+                }
+            )
         (root / "labels" / f"something-something-v2-{split}.json").write_text(
-            json.dumps(entries, indent=1, ensure_ascii=False), encoding="utf-8")
+            json.dumps(entries, indent=1, ensure_ascii=False), encoding="utf-8"
+        )
 
     bar = tqdm(total=len(jobs), desc="foreign videos", unit="video")
     if workers <= 1:
@@ -493,18 +553,27 @@ def main(argv: list[str] | None = None) -> None:
     """Command line: generate the foreign dataset."""
     parser = argparse.ArgumentParser(
         description="Generate a small synthetic SSv2-format dataset (8 classes, 4 time-reversal pairs) with a "
-                    "generator independent of ssv2.sample, in the official download's layout.")
+        "generator independent of ssv2.sample, in the official download's layout."
+    )
     parser.add_argument("root", type=Path, help="output folder (labels/ and 20bn-something-something-v2/ go here)")
     parser.add_argument("--seed", type=int, default=0, help="random seed; the same seed gives the same files")
-    parser.add_argument("--labels-file", type=Path, default=LABELS_FILE,
-                        help="the 174 SSv2 class names, one per line in index order")
+    parser.add_argument(
+        "--labels-file", type=Path, default=LABELS_FILE, help="the 174 SSv2 class names, one per line in index order"
+    )
     parser.add_argument("--train-per-class", type=int, default=24, help="train videos per class")
     parser.add_argument("--validation-per-class", type=int, default=8, help="validation videos per class")
     parser.add_argument("--test-per-class", type=int, default=2, help="test videos per class (ids only)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (1: no pool)")
     args = parser.parse_args(argv)
-    make_foreign(args.root, args.seed, args.labels_file, args.train_per_class, args.validation_per_class,
-                 args.test_per_class, args.workers)
+    make_foreign(
+        args.root,
+        args.seed,
+        args.labels_file,
+        args.train_per_class,
+        args.validation_per_class,
+        args.test_per_class,
+        args.workers,
+    )
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ The recipe was chosen on the TUNE variants; the HELD_OUT ones were run only to r
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import time
@@ -40,16 +39,25 @@ from ssv2.training import fit
 
 # The four reversal pairs of the issue that asked for this benchmark.
 PAIRS8 = [
-    "Pushing something from left to right", "Pushing something from right to left",
-    "Moving something up", "Moving something down",
-    "Moving something and something closer to each other", "Moving something and something away from each other",
-    "Approaching something with your camera", "Moving away from something with your camera",
+    "Pushing something from left to right",
+    "Pushing something from right to left",
+    "Moving something up",
+    "Moving something down",
+    "Moving something and something closer to each other",
+    "Moving something and something away from each other",
+    "Approaching something with your camera",
+    "Moving away from something with your camera",
 ]
 # name -> sample knobs that differ from params.yaml's (None: benchmarks/foreign.py), each with its own seed.
 TUNE = {
     "sample-seed-1": {"seed": 1},
-    "pairs8-wide-small": {"seed": 2, "classes": PAIRS8, "widths": [320, 360, 400, 427, 480],
-                          "object_size": [0.12, 0.2], "clutter": [3, 8]},
+    "pairs8-wide-small": {
+        "seed": 2,
+        "classes": PAIRS8,
+        "widths": [320, 360, 400, 427, 480],
+        "object_size": [0.12, 0.2],
+        "clutter": [3, 8],
+    },
 }
 HELD_OUT = {
     "small-objects": {"seed": 3, "classes": PAIRS8, "object_size": [0.08, 0.12]},
@@ -57,8 +65,14 @@ HELD_OUT = {
     "narrow-frames": {"seed": 5, "classes": PAIRS8, "widths": [136, 180, 240]},
     "wide-frames": {"seed": 6, "classes": PAIRS8, "widths": [427, 480]},
     "heavy-clutter": {"seed": 7, "classes": PAIRS8, "clutter": [8, 14], "texture": [12, 24], "noise": 5.0},
-    "light-clutter": {"seed": 8, "classes": PAIRS8, "clutter": [0, 1], "texture": [0, 3], "noise": 0.0,
-                      "shake": [0.0, 0.5]},
+    "light-clutter": {
+        "seed": 8,
+        "classes": PAIRS8,
+        "clutter": [0, 1],
+        "texture": [0, 3],
+        "noise": 0.0,
+        "shake": [0.0, 0.5],
+    },
     "foreign": None,
 }
 FOREIGN_SEED = 9
@@ -73,8 +87,9 @@ def build_dataset(name: str, knobs: dict | None, params: dict, root: Path) -> No
 
         make_foreign(root, FOREIGN_SEED, Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt")
         return
-    sample = config.from_dict(config.SampleConfig, {**params["sample"], "broken": 0, "test_per_class": 0, **knobs},
-                              "sample")
+    sample = config.from_dict(
+        config.SampleConfig, {**params["sample"], "broken": 0, "test_per_class": 0, **knobs}, "sample"
+    )
     make_sample(root, sample)
 
 
@@ -84,10 +99,21 @@ def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict
     data = config.from_dict(config.DataConfig, {**params["data"], "root": str(root)}, "data")
     class_names, tables = parse_dataset(data)
     store_cfg = config.from_dict(config.StoreConfig, params["store"], "store")
-    if not (store / "summary.json").is_file() or json.loads((store / "summary.json").read_text())["short_side"] != store_cfg.short_side:
-        materialise(tables, store, codec=store_cfg.codec, short_side=store_cfg.short_side, max_frames=store_cfg.max_frames,
-                    min_frames=store_cfg.min_frames, quality=store_cfg.quality, workers=store_cfg.workers,
-                    shard_videos=store_cfg.shard_videos)
+    if (
+        not (store / "summary.json").is_file()
+        or json.loads((store / "summary.json").read_text())["short_side"] != store_cfg.short_side
+    ):
+        materialise(
+            tables,
+            store,
+            codec=store_cfg.codec,
+            short_side=store_cfg.short_side,
+            max_frames=store_cfg.max_frames,
+            min_frames=store_cfg.min_frames,
+            quality=store_cfg.quality,
+            workers=store_cfg.workers,
+            shard_videos=store_cfg.shard_videos,
+        )
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
     checkpoints = work / name / "models"
@@ -95,8 +121,11 @@ def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict
         old.unlink()
 
     def log(epoch: int, m: dict) -> None:
-        print(f"  {name} epoch {epoch}: train loss {m['train_loss']:.3f} top-1 {m['train_top1']:.1f}%, "
-              f"val loss {m['val_loss']:.3f} top-1 {m['val_top1']:.1f}%", flush=True)
+        print(
+            f"  {name} epoch {epoch}: train loss {m['train_loss']:.3f} top-1 {m['train_top1']:.1f}%, "
+            f"val loss {m['val_loss']:.3f} top-1 {m['val_top1']:.1f}%",
+            flush=True,
+        )
 
     start = time.perf_counter()
     history = fit(model_cfg, train_cfg, store, class_names, checkpoints=checkpoints, on_epoch=log, progress=False)
@@ -105,18 +134,31 @@ def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict
     views = ClipDataset(store / "validation", checkpoint["frames"], checkpoint["crop"], train=False)
     probs, targets = predict(model, DataLoader(views, batch_size=16, num_workers=2), "cpu", progress=False)
     metrics = evaluation_metrics(probs, targets, class_names)
-    return {"variant": name, "classes": len(set(targets.tolist())), "train": len(tables["train"]),
-            "val_top1": metrics["top1"], "last_epoch_val_top1": history[-1]["val_top1"],
-            "reversal_top1": metrics["reversal_top1"], "partner": metrics["reversal_confused_with_partner"],
-            "train_top1": history[-1]["train_top1"], "seconds": seconds}
+    return {
+        "variant": name,
+        "classes": len(set(targets.tolist())),
+        "train": len(tables["train"]),
+        "val_top1": metrics["top1"],
+        "last_epoch_val_top1": history[-1]["val_top1"],
+        "reversal_top1": metrics["reversal_top1"],
+        "partner": metrics["reversal_confused_with_partner"],
+        "train_top1": history[-1]["train_top1"],
+        "seconds": seconds,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", metavar="VARIANT", choices=[*TUNE, *HELD_OUT], help="variants to run")
-    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="override params.yaml, e.g. train.lr=0.001")
-    parser.add_argument("--work", type=Path, default=Path("data/generalisation"),
-                        help="where the variants' datasets and stores are kept between runs (default: %(default)s)")
+    parser.add_argument(
+        "--set", nargs="+", default=[], metavar="KEY=VALUE", help="override params.yaml, e.g. train.lr=0.001"
+    )
+    parser.add_argument(
+        "--work",
+        type=Path,
+        default=Path("data/generalisation"),
+        help="where the variants' datasets and stores are kept between runs (default: %(default)s)",
+    )
     args = parser.parse_args()
     params = config.load_params()
     for item in args.set:
@@ -130,13 +172,17 @@ def main() -> None:
             continue
         rows.append(run_variant(name, knobs, params, args.work))
         print(json.dumps(rows[-1]), flush=True)
-    print(f"\n| variant | set | classes | train videos | val top-1 % | last-epoch val top-1 % | reversal pairs % "
-          f"| predicted as partner % | final train top-1 % | training s |")
+    print(
+        "\n| variant | set | classes | train videos | val top-1 % | last-epoch val top-1 % | reversal pairs % "
+        "| predicted as partner % | final train top-1 % | training s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['variant']} | {'tune' if r['variant'] in TUNE else 'held out'} | {r['classes']} | {r['train']} "
-              f"| {r['val_top1']:.1f} | {r['last_epoch_val_top1']:.1f} | {r['reversal_top1']:.1f} | {r['partner']:.1f} "
-              f"| {r['train_top1']:.1f} | {r['seconds']:.0f} |")
+        print(
+            f"| {r['variant']} | {'tune' if r['variant'] in TUNE else 'held out'} | {r['classes']} | {r['train']} "
+            f"| {r['val_top1']:.1f} | {r['last_epoch_val_top1']:.1f} | {r['reversal_top1']:.1f} | {r['partner']:.1f} "
+            f"| {r['train_top1']:.1f} | {r['seconds']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

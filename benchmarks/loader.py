@@ -44,14 +44,20 @@ class DecodeDataset(Dataset):
         video = decode_video(self.videos[i], SHORT_SIDE)
         clip = video[segment_indices(len(video), FRAMES, rng)]
         top, left = rng.integers(0, clip.shape[1] - CROP + 1), rng.integers(0, clip.shape[2] - CROP + 1)
-        clip = np.ascontiguousarray(clip[:, top: top + CROP, left: left + CROP])
+        clip = np.ascontiguousarray(clip[:, top : top + CROP, left : left + CROP])
         return torch.from_numpy(clip).permute(3, 0, 1, 2), self.labels[i]
 
 
 def clips_per_second(dataset: Dataset, workers: int, min_seconds: float = 3.0) -> float:
     """Clips/s through a DataLoader, after a first pass that starts its workers (not timed)."""
-    loader = DataLoader(dataset, batch_size=8, shuffle=True, num_workers=workers, persistent_workers=workers > 0,
-                        generator=torch.Generator().manual_seed(0))
+    loader = DataLoader(
+        dataset,
+        batch_size=8,
+        shuffle=True,
+        num_workers=workers,
+        persistent_workers=workers > 0,
+        generator=torch.Generator().manual_seed(0),
+    )
     for _ in loader:
         pass
     start, count = time.perf_counter(), 0
@@ -88,13 +94,21 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "sample"
         sample = config.load(config.SampleConfig, "sample")
-        make_sample(root, dataclasses.replace(sample, train_per_class=args.per_class, validation_per_class=0,
-                                              test_per_class=0, broken=0))
+        make_sample(
+            root,
+            dataclasses.replace(
+                sample, train_per_class=args.per_class, validation_per_class=0, test_per_class=0, broken=0
+            ),
+        )
         names = read_labels(root / "labels/something-something-v2-labels.json")
-        table = parse_split(root / "labels/something-something-v2-train.json", names, root / "20bn-something-something-v2")
+        table = parse_split(
+            root / "labels/something-something-v2-train.json", names, root / "20bn-something-something-v2"
+        )
         videos = table["video"].tolist()
-        print(f"{len(videos)} sample videos, {args.workers} workers, clips of {FRAMES}x{CROP}x{CROP}, "
-              f"short side {SHORT_SIDE}, medians of {args.repeats} runs")
+        print(
+            f"{len(videos)} sample videos, {args.workers} workers, clips of {FRAMES}x{CROP}x{CROP}, "
+            f"short side {SHORT_SIDE}, medians of {args.repeats} runs"
+        )
 
         build, bare, stores = {}, [], {}
         for codec in ("raw", "jpeg"):
@@ -102,24 +116,41 @@ def main() -> None:
             for r in range(args.repeats):
                 out = Path(tmp) / f"store-{codec}"
                 start = time.perf_counter()
-                materialise({"train": table}, out, codec=codec, short_side=SHORT_SIDE, max_frames=96,
-                            min_frames=8, workers=args.workers)
+                materialise(
+                    {"train": table},
+                    out,
+                    codec=codec,
+                    short_side=SHORT_SIDE,
+                    max_frames=96,
+                    min_frames=8,
+                    workers=args.workers,
+                )
                 build[codec].append(len(videos) / (time.perf_counter() - start))
                 stores[codec] = out
         for _ in range(args.repeats):
             bare.append(bare_decode_rate(videos, args.workers))
 
         source = sum(Path(v).stat().st_size for v in videos) / len(videos)
-        decode_rate = median([clips_per_second(DecodeDataset(videos, table["label"].tolist()), args.workers)
-                              for _ in range(args.repeats)])
+        decode_rate = median(
+            [
+                clips_per_second(DecodeDataset(videos, table["label"].tolist()), args.workers)
+                for _ in range(args.repeats)
+            ]
+        )
         print(f"\nPyAV decode per sample: {decode_rate:8.1f} clips/s (baseline)")
         for codec, out in stores.items():
             store = ClipStore(out / "train")
-            rate = median([clips_per_second(ClipDataset(store, FRAMES, CROP, train=True), args.workers)
-                           for _ in range(args.repeats)])
+            rate = median(
+                [
+                    clips_per_second(ClipDataset(store, FRAMES, CROP, train=True), args.workers)
+                    for _ in range(args.repeats)
+                ]
+            )
             size = (out / "train" / "frames.bin").stat().st_size / len(store)
-            print(f"store ({codec:4}):          {rate:8.1f} clips/s = {rate / decode_rate:6.1f}x the baseline; "
-                  f"{size / 1e3:7.1f} kB/video = {size / source:5.2f}x the webm ({source / 1e3:.1f} kB)")
+            print(
+                f"store ({codec:4}):          {rate:8.1f} clips/s = {rate / decode_rate:6.1f}x the baseline; "
+                f"{size / 1e3:7.1f} kB/video = {size / source:5.2f}x the webm ({source / 1e3:.1f} kB)"
+            )
         bare_rate = median(bare)
         print(f"\nbare PyAV decode:       {bare_rate:8.1f} videos/s (baseline)")
         for codec, rates in build.items():

@@ -62,9 +62,24 @@ def start_server(model_uri: str, port: int) -> subprocess.Popen:
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     process = subprocess.Popen(
-        [str(bin_dir / "mlflow"), "models", "serve", "-m", model_uri, "--env-manager", "local",
-         "-h", "127.0.0.1", "-p", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        [
+            str(bin_dir / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            model_uri,
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
@@ -94,8 +109,10 @@ def main() -> None:
     model_uri = args.model_uri or f"models:/{config.load(tracking.RegisterConfig, 'register').name}@champion"
     video = args.video or Path(read_table(paths.VALIDATION)["video"][0])
     data = video.read_bytes()
-    print(f"{model_uri} on {video} ({len(data) / 1024:.0f} KiB), {args.requests} predictions each, "
-          f"tracking URI {mlflow.get_tracking_uri()}")
+    print(
+        f"{model_uri} on {video} ({len(data) / 1024:.0f} KiB), {args.requests} predictions each, "
+        f"tracking URI {mlflow.get_tracking_uri()}"
+    )
 
     model = mlflow.pyfunc.load_model(model_uri)
     frame = pd.DataFrame({"video": [data]})
@@ -115,11 +132,14 @@ def main() -> None:
         # The server predicts on a worker thread (asyncio.to_thread); torch's speed can differ between
         # the main thread and others on a loaded machine, so in-process is timed on both.
         with ThreadPoolExecutor(1) as worker:
-            times = timed({
-                "in-process, main thread": lambda: model.predict(frame),
-                "in-process, worker thread": lambda: worker.submit(model.predict, frame).result(),
-                "server": post,
-            }, args.requests)
+            times = timed(
+                {
+                    "in-process, main thread": lambda: model.predict(frame),
+                    "in-process, worker thread": lambda: worker.submit(model.predict, frame).result(),
+                    "server": post,
+                },
+                args.requests,
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -129,8 +149,10 @@ def main() -> None:
     for name, t in times.items():
         print(f"{name:28}{summary(t)[0]:9.1f}{summary(t)[1]:9.1f}")
     ratio = p50s["server"] / min(p50s["in-process, main thread"], p50s["in-process, worker thread"])
-    print(f"server p50 / faster in-process p50: {ratio:.2f}x "
-          f"(target <= {TARGET}x: {'met' if ratio <= TARGET else 'missed'})")
+    print(
+        f"server p50 / faster in-process p50: {ratio:.2f}x "
+        f"(target <= {TARGET}x: {'met' if ratio <= TARGET else 'missed'})"
+    )
 
 
 if __name__ == "__main__":

@@ -38,8 +38,15 @@ from torch.utils.flop_counter import FlopCounterMode
 from ssv2 import config
 from ssv2.annotations import parse_dataset
 from ssv2.data import ClipDataset
-from ssv2.engine import (bf16_native, build_optimizer, build_scheduler, clips_to_device, configure_backends,
-                         prepare_model, train_one_epoch)
+from ssv2.engine import (
+    bf16_native,
+    build_optimizer,
+    build_scheduler,
+    clips_to_device,
+    configure_backends,
+    prepare_model,
+    train_one_epoch,
+)
 from ssv2.models import build_model
 from ssv2.sample import make_sample
 from ssv2.store import ClipStore, materialise
@@ -110,8 +117,9 @@ def timed_passes(model: nn.Module, loader, device: torch.device, amp: bool, repe
     scheduler = build_scheduler(optimizer, repeats + 1, len(loader), 0)
     rates = []
     for epoch in range(repeats + 1):
-        metrics = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, device, epoch,
-                                  amp=amp, progress=False)
+        metrics = train_one_epoch(
+            model, nn.CrossEntropyLoss(), optimizer, scheduler, loader, device, epoch, amp=amp, progress=False
+        )
         rates.append(metrics["clips_per_s"])
     return statistics.median(rates[1:])
 
@@ -122,13 +130,29 @@ def sample_store(folder: Path, per_class: int, workers: int) -> Path:
     params = config.load_params()
     data = config.from_dict(config.DataConfig, {**params["data"], "root": str(folder / "sample")}, "data")
     _, tables = parse_dataset(data)
-    materialise({"train": tables["train"]}, folder / "store", codec="raw", short_side=128, max_frames=96,
-                min_frames=8, workers=workers)
+    materialise(
+        {"train": tables["train"]},
+        folder / "store",
+        codec="raw",
+        short_side=128,
+        max_frames=96,
+        min_frames=8,
+        workers=workers,
+    )
     return folder / "store"
 
 
-def bench(depth: int, frames: int, crop: int, args, device: torch.device, store: ClipStore, workers: int,
-          memory_format: torch.memory_format, amp: bool) -> dict:
+def bench(
+    depth: int,
+    frames: int,
+    crop: int,
+    args,
+    device: torch.device,
+    store: ClipStore,
+    workers: int,
+    memory_format: torch.memory_format,
+    amp: bool,
+) -> dict:
     torch.manual_seed(0)
     model = prepare_model(build_model(depth, args.classes), device, memory_format)
     clips = torch.randint(0, 256, (args.batch, 3, frames, crop, crop), dtype=torch.uint8, device=device)
@@ -142,33 +166,58 @@ def bench(depth: int, frames: int, crop: int, args, device: torch.device, store:
     memory = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else rss.peak
 
     dataset = ClipDataset(store, frames, crop, train=True)
-    loader = DataLoader(dataset, batch_size=args.batch, num_workers=workers, pin_memory=device.type == "cuda",
-                        persistent_workers=workers > 0, drop_last=True,
-                        sampler=RandomSampler(dataset, replacement=True, num_samples=args.batch * args.steps))
+    loader = DataLoader(
+        dataset,
+        batch_size=args.batch,
+        num_workers=workers,
+        pin_memory=device.type == "cuda",
+        persistent_workers=workers > 0,
+        drop_last=True,
+        sampler=RandomSampler(dataset, replacement=True, num_samples=args.batch * args.steps),
+    )
     loader_rate = timed_passes(model, loader, device, amp, args.repeats)
-    return {"depth": depth, "frames": frames, "crop": crop, "batch": args.batch,
-            "layout": "cl3d" if memory_format == torch.channels_last_3d else "contig",
-            "model_clips_per_s": model_rate, "end_to_end_clips_per_s": loader_rate,
-            "gflop_per_clip": flops / 1e9, "achieved_flops": flops * model_rate, "peak_memory_bytes": memory}
+    return {
+        "depth": depth,
+        "frames": frames,
+        "crop": crop,
+        "batch": args.batch,
+        "layout": "cl3d" if memory_format == torch.channels_last_3d else "contig",
+        "model_clips_per_s": model_rate,
+        "end_to_end_clips_per_s": loader_rate,
+        "gflop_per_clip": flops / 1e9,
+        "achieved_flops": flops * model_rate,
+        "peak_memory_bytes": memory,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--depths", type=int, nargs="+", default=[18, 34, 50])
-    parser.add_argument("--shapes", type=parse_shape, nargs="+", default=[(8, 112), (16, 112)],
-                        help="clip shapes, FRAMESxCROP[xCROP]")
+    parser.add_argument(
+        "--shapes", type=parse_shape, nargs="+", default=[(8, 112), (16, 112)], help="clip shapes, FRAMESxCROP[xCROP]"
+    )
     parser.add_argument("--batch", type=int, default=16, help="clips per training step")
     parser.add_argument("--steps", type=int, default=10, help="training steps per timed pass")
     parser.add_argument("--repeats", type=int, default=3, help="timed passes; medians are printed")
     parser.add_argument("--classes", type=int, default=174)
-    parser.add_argument("--formats", nargs="+", choices=list(FORMATS), default=["channels_last_3d"],
-                        help="memory layouts to compare (the training uses channels_last_3d)")
-    parser.add_argument("--store", type=Path, help="a clip store folder (its train split is read); default: "
-                                                   "a synthetic sample store built in a temporary folder")
+    parser.add_argument(
+        "--formats",
+        nargs="+",
+        choices=list(FORMATS),
+        default=["channels_last_3d"],
+        help="memory layouts to compare (the training uses channels_last_3d)",
+    )
+    parser.add_argument(
+        "--store",
+        type=Path,
+        help="a clip store folder (its train split is read); default: "
+        "a synthetic sample store built in a temporary folder",
+    )
     parser.add_argument("--per-class", type=int, default=4, help="sample videos per class for the built store")
     parser.add_argument("--workers", type=int, help="DataLoader workers; default: train.workers of params.yaml")
-    parser.add_argument("--matmul-size", type=int, help="side of the peak's square matmuls (default 8192 on "
-                                                        "CUDA, 2048 on a CPU)")
+    parser.add_argument(
+        "--matmul-size", type=int, help="side of the peak's square matmuls (default 8192 on CUDA, 2048 on a CPU)"
+    )
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
@@ -181,16 +230,20 @@ def main() -> None:
     size = args.matmul_size or (8192 if device.type == "cuda" else 2048)
     peak = matmul_peak(device, dtype, size, args.repeats)
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
-    print(f"{name}; {'bf16 autocast' if amp else 'float32'}; matmul peak {peak / 1e12:.3f} TFLOP/s "
-          f"({size}x{size}, {dtype}); batch {args.batch}, {args.steps} steps x {args.repeats} passes (medians); "
-          f"{workers} loader workers")
+    print(
+        f"{name}; {'bf16 autocast' if amp else 'float32'}; matmul peak {peak / 1e12:.3f} TFLOP/s "
+        f"({size}x{size}, {dtype}); batch {args.batch}, {args.steps} steps x {args.repeats} passes (medians); "
+        f"{workers} loader workers"
+    )
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1)) / "train")
         print(f"store: {len(store)} videos\n")
-        print("| depth | clip | layout | model-only clips/s | end-to-end clips/s | end-to-end / model | "
-              "GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak | peak memory GiB |")
+        print(
+            "| depth | clip | layout | model-only clips/s | end-to-end clips/s | end-to-end / model | "
+            "GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak | peak memory GiB |"
+        )
         print("|---|---|---|---|---|---|---|---|---|---|")
         for depth in args.depths:
             for frames, crop in args.shapes:
@@ -198,12 +251,14 @@ def main() -> None:
                     row = bench(depth, frames, crop, args, device, store, workers, FORMATS[layout], amp)
                     row["matmul_peak_flops"] = peak
                     rows.append(row)
-                    print(f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {row['model_clips_per_s']:.2f} | "
-                          f"{row['end_to_end_clips_per_s']:.2f} | "
-                          f"{row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} | "
-                          f"{row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} | "
-                          f"{100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
-                          flush=True)
+                    print(
+                        f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {row['model_clips_per_s']:.2f} | "
+                        f"{row['end_to_end_clips_per_s']:.2f} | "
+                        f"{row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} | "
+                        f"{row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} | "
+                        f"{100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
+                        flush=True,
+                    )
     if args.json:
         args.json.write_text(json.dumps({"device": name, "amp": amp, "rows": rows}, indent=2) + "\n")
 

@@ -60,9 +60,7 @@ def _entry_error(path: Path, position: int, entry: Any, problem: str) -> Annotat
     return AnnotationError(f"{path}: {where}: {problem}")
 
 
-def parse_split(
-    path: str | Path, class_names: list[str], videos: str | Path, labelled: bool = True
-) -> pd.DataFrame:
+def parse_split(path: str | Path, class_names: list[str], videos: str | Path, labelled: bool = True) -> pd.DataFrame:
     """Read one split's annotation file into a table with COLUMNS (label -1 where unlabelled)."""
     path = Path(path)
     entries = _read_json(path)
@@ -85,14 +83,25 @@ def parse_split(
             if not isinstance(template, str):
                 raise _entry_error(path, position, entry, f"'template' must be a string, got {template!r}")
             if not isinstance(placeholders, list) or not all(isinstance(p, str) for p in placeholders):
-                raise _entry_error(path, position, entry, f"'placeholders' must be a list of strings, got {placeholders!r}")
+                raise _entry_error(
+                    path, position, entry, f"'placeholders' must be a list of strings, got {placeholders!r}"
+                )
             name = class_of(template)
             if name not in index:
                 close = difflib.get_close_matches(name, class_names, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
-                raise _entry_error(path, position, entry, f"class {name!r} (from template {template!r}) is not in the labels file{hint}")
-            row.update(label=index[name], class_name=name, template=template,
-                       placeholders=json.dumps(placeholders, ensure_ascii=False))
+                raise _entry_error(
+                    path,
+                    position,
+                    entry,
+                    f"class {name!r} (from template {template!r}) is not in the labels file{hint}",
+                )
+            row.update(
+                label=index[name],
+                class_name=name,
+                template=template,
+                placeholders=json.dumps(placeholders, ensure_ascii=False),
+            )
         row["video"] = str(Path(videos) / f"{ident}.webm")
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
@@ -102,8 +111,7 @@ def parse_dataset(data: DataConfig) -> tuple[list[str], dict[str, pd.DataFrame]]
     """Class names and the train, validation and test tables of a dataset in the SSv2 layout."""
     class_names = read_labels(data.path("labels"))
     tables = {
-        split: parse_split(data.path(split), class_names, data.path("videos"), split in LABELLED)
-        for split in SPLITS
+        split: parse_split(data.path(split), class_names, data.path("videos"), split in LABELLED) for split in SPLITS
     }
     owner: dict[str, str] = {}
     for split, table in tables.items():
@@ -126,6 +134,7 @@ def write_table(table: pd.DataFrame, path: str | Path) -> None:
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a table written by write_table, keeping ids as strings."""
     return pd.read_csv(
-        path, dtype={"id": str, "label": "int64", "class_name": str, "template": str, "placeholders": str, "video": str},
+        path,
+        dtype={"id": str, "label": "int64", "class_name": str, "template": str, "placeholders": str, "video": str},
         keep_default_na=False,
     )

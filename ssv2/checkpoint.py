@@ -116,8 +116,13 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
     missing = [k for k in ("model", "depth", "class_names") if k not in checkpoint]
     if missing:
         raise CheckpointError(f"{path}: not a model checkpoint, missing {', '.join(missing)}")
-    model = build_model(checkpoint["depth"], len(checkpoint["class_names"]), width=checkpoint.get("width", 64),
-                        centre=checkpoint.get("centre", False), pool=checkpoint.get("pool", "avg"))
+    model = build_model(
+        checkpoint["depth"],
+        len(checkpoint["class_names"]),
+        width=checkpoint.get("width", 64),
+        centre=checkpoint.get("centre", False),
+        pool=checkpoint.get("pool", "avg"),
+    )
     try:
         model.load_state_dict(checkpoint["model"])
     except RuntimeError as e:

@@ -127,8 +127,9 @@ class TrainConfig:
     label_smoothing: float = within(0, 1, high_open=True)
     workers: int = at_least(0)
     # The defaults below serve configs built in code; params.yaml must still name every key.
-    processes: int | str = _rule(lambda v: v == "auto" or (isinstance(v, int) and v >= 1), "auto or a positive count",
-                                 default=1)
+    processes: int | str = _rule(
+        lambda v: v == "auto" or (isinstance(v, int) and v >= 1), "auto or a positive count", default=1
+    )
     accumulate: int = _rule(lambda v: v >= 1, "at least 1", default=1)
     compile: bool = False
 
@@ -165,20 +166,41 @@ T = TypeVar("T")
 # Rules across keys, checked once each key is valid on its own: (keys, test of the loaded sections,
 # what is allowed). A stage that loads any of the keys' sections checks the rule before any work.
 CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool], str]] = [
-    (("store.min_frames", "store.max_frames"), lambda p: p["store"].min_frames <= p["store"].max_frames,
-     "store.min_frames must be at most store.max_frames"),
-    (("train.crop", "store.short_side"), lambda p: p["train"].crop <= p["store"].short_side,
-     "train.crop must be at most store.short_side (the store's frames are no smaller)"),
-    (("model.pretrained", "model.width"), lambda p: p["model"].pretrained is None or p["model"].width == 64,
-     "model.pretrained needs model.width 64 (torchvision's weights are of that width)"),
-    (("train.warmup_epochs", "train.epochs"), lambda p: p["train"].warmup_epochs <= p["train"].epochs,
-     "train.warmup_epochs must be at most train.epochs"),
-    (("tune.n_trials", "tune.timeout"), lambda p: p["tune"].n_trials is not None or p["tune"].timeout is not None,
-     "tune.n_trials and tune.timeout are both null; the search would never end"),
-    (("tune.grace", "tune.heartbeat"), lambda p: p["tune"].grace > p["tune"].heartbeat,
-     "tune.grace must exceed tune.heartbeat"),
-    (("tune.min_epochs", "tune.epochs"), lambda p: p["tune"].min_epochs <= p["tune"].epochs,
-     "tune.min_epochs must be at most tune.epochs"),
+    (
+        ("store.min_frames", "store.max_frames"),
+        lambda p: p["store"].min_frames <= p["store"].max_frames,
+        "store.min_frames must be at most store.max_frames",
+    ),
+    (
+        ("train.crop", "store.short_side"),
+        lambda p: p["train"].crop <= p["store"].short_side,
+        "train.crop must be at most store.short_side (the store's frames are no smaller)",
+    ),
+    (
+        ("model.pretrained", "model.width"),
+        lambda p: p["model"].pretrained is None or p["model"].width == 64,
+        "model.pretrained needs model.width 64 (torchvision's weights are of that width)",
+    ),
+    (
+        ("train.warmup_epochs", "train.epochs"),
+        lambda p: p["train"].warmup_epochs <= p["train"].epochs,
+        "train.warmup_epochs must be at most train.epochs",
+    ),
+    (
+        ("tune.n_trials", "tune.timeout"),
+        lambda p: p["tune"].n_trials is not None or p["tune"].timeout is not None,
+        "tune.n_trials and tune.timeout are both null; the search would never end",
+    ),
+    (
+        ("tune.grace", "tune.heartbeat"),
+        lambda p: p["tune"].grace > p["tune"].heartbeat,
+        "tune.grace must exceed tune.heartbeat",
+    ),
+    (
+        ("tune.min_epochs", "tune.epochs"),
+        lambda p: p["tune"].min_epochs <= p["tune"].epochs,
+        "tune.min_epochs must be at most tune.epochs",
+    ),
 ]
 
 
@@ -214,16 +236,16 @@ def from_dict(cls: type[T], values: Any, section: str, source: str = PARAMS_FILE
         value, annotation = values[name], hints[name]
         if not _check_type(value, annotation):
             expected = annotation.__name__ if isinstance(annotation, type) else str(annotation)
-            raise ParamsError(
-                f"{source}: {section}.{name} must be {expected}, got {type(value).__name__} {value!r}"
-            )
+            raise ParamsError(f"{source}: {section}.{name} must be {expected}, got {type(value).__name__} {value!r}")
         test, allowed = fields[name].metadata.get("rule", (None, None))
         if test is not None and value is not None and not test(value):
             raise ParamsError(f"{source}: {section}.{name} must be {allowed}, got {value!r}")
     loaded = cls(**{n: _convert(values[n], hints[n]) for n in names})
     for keys, test, message in CROSS_CHECKS:
         if {k.split(".")[0] for k in keys} == {section} and not test({section: loaded}):
-            raise ParamsError(f"{source}: {message}, got " + ", ".join(f"{k}={values[k.split('.')[1]]!r}" for k in keys))
+            raise ParamsError(
+                f"{source}: {message}, got " + ", ".join(f"{k}={values[k.split('.')[1]]!r}" for k in keys)
+            )
     return loaded
 
 
@@ -250,8 +272,15 @@ def load_params(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
     return params
 
 
-SECTIONS: dict[str, type] = {"data": DataConfig, "sample": SampleConfig, "store": StoreConfig, "model": ModelConfig,
-                             "train": TrainConfig, "evaluate": EvaluateConfig, "tune": TuneConfig}
+SECTIONS: dict[str, type] = {
+    "data": DataConfig,
+    "sample": SampleConfig,
+    "store": StoreConfig,
+    "model": ModelConfig,
+    "train": TrainConfig,
+    "evaluate": EvaluateConfig,
+    "tune": TuneConfig,
+}
 
 
 def _section(params: dict[str, Any], cls: type[T], section: str, path: str | Path) -> T:
@@ -270,7 +299,8 @@ def load(cls: type[T], section: str, path: str | Path = PARAMS_FILE) -> T:
         if section in sections and len(sections) > 1:
             others = {s: _section(params, SECTIONS[s], s, path) for s in sections - {section}}
             if not test({section: loaded, **others}):
-                got = ", ".join(f"{k}={getattr({section: loaded, **others}[k.split('.')[0]], k.split('.')[1])!r}"
-                                for k in keys)
+                got = ", ".join(
+                    f"{k}={getattr({section: loaded, **others}[k.split('.')[0]], k.split('.')[1])!r}" for k in keys
+                )
                 raise ParamsError(f"{path}: {message}, got {got}")
     return loaded

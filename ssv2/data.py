@@ -13,7 +13,9 @@ from torch.utils.data import Dataset
 from ssv2.store import ClipStore
 
 
-def segment_indices(num_frames: int, count: int, rng: np.random.Generator | None = None, offset: float = 0.5) -> np.ndarray:
+def segment_indices(
+    num_frames: int, count: int, rng: np.random.Generator | None = None, offset: float = 0.5
+) -> np.ndarray:
     """One frame from each of `count` equal segments of a `num_frames` video (TSN sampling).
 
     With `rng` the frame is at a random position in its segment (training); otherwise at
@@ -53,15 +55,23 @@ def resize_view(frames: np.ndarray, box: Box, size: int) -> torch.Tensor:
     SSv2 frame can cut the acting object out of the clip.
     """
     top, left, h, w = box
-    clip = torch.from_numpy(np.ascontiguousarray(frames[:, top: top + h, left: left + w])).permute(0, 3, 1, 2)
+    clip = torch.from_numpy(np.ascontiguousarray(frames[:, top : top + h, left : left + w])).permute(0, 3, 1, 2)
     if (h, w) != (size, size):
         clip = F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
         clip = clip.round_().clamp_(0, 255).to(torch.uint8)
     return clip.permute(1, 0, 2, 3)
 
 
-def eval_views(take: Callable[[np.ndarray], np.ndarray], count: int, height: int, width: int, frames: int,
-               crop: int, clips: int = 1, crops: int = 1) -> torch.Tensor:
+def eval_views(
+    take: Callable[[np.ndarray], np.ndarray],
+    count: int,
+    height: int,
+    width: int,
+    frames: int,
+    crop: int,
+    clips: int = 1,
+    crops: int = 1,
+) -> torch.Tensor:
     """The evaluation's views of a video of `count` frames, (clips * crops, 3, frames, crop, crop) uint8.
 
     `take(indices)` returns those frames of the video, (len(indices), height, width, 3). For each
@@ -133,6 +143,7 @@ class ClipDataset(Dataset):
             if self.flip_map is not None and rng.random() < 0.5:
                 clip, label = clip.flip(-1), self.flip_map[label]
             return self._finish(clip), label
-        views = eval_views(lambda indices: self.store.frames(i, indices), count, height, width, self.frames, c,
-                           self.clips, self.crops)
+        views = eval_views(
+            lambda indices: self.store.frames(i, indices), count, height, width, self.frames, c, self.clips, self.crops
+        )
         return self._finish(views), label

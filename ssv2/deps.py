@@ -97,8 +97,9 @@ def updated_dvc_yaml(root: Path = Path(".")) -> tuple[str, str]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m ssv2.deps", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m ssv2.deps", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 if dvc.yaml's code deps are out of date")
     args = parser.parse_args(argv)
     old, new = updated_dvc_yaml()

@@ -64,16 +64,27 @@ def grad_cam(model: nn.Module, clip: Tensor, target: int, layer: str = DEFAULT_L
     return (cam / peak if peak > 0 else cam).cpu()
 
 
-def explain_clip(model: nn.Module, clip: Tensor, class_names: list[str], target: int | None = None,
-                 layer: str = DEFAULT_LAYER, actual: int | None = None) -> Explanation:
+def explain_clip(
+    model: nn.Module,
+    clip: Tensor,
+    class_names: list[str],
+    target: int | None = None,
+    layer: str = DEFAULT_LAYER,
+    actual: int | None = None,
+) -> Explanation:
     """Grad-CAM of one uint8 clip (3, T, H, W) for `target` (default: the top class), with the top-5
     and the true class `actual` if known."""
     with torch.no_grad():
         probs = model(clip[None].to(next(model.parameters()).device)).float().softmax(-1)[0].cpu()
     target = int(probs.argmax()) if target is None else target
     heat = grad_cam(model, clip, target, layer)
-    return Explanation(clip.permute(1, 2, 3, 0).numpy(), heat.numpy(), class_names[target],
-                       top_k(probs, class_names, 5), None if actual is None else class_names[actual])
+    return Explanation(
+        clip.permute(1, 2, 3, 0).numpy(),
+        heat.numpy(),
+        class_names[target],
+        top_k(probs, class_names, 5),
+        None if actual is None else class_names[actual],
+    )
 
 
 def gallery_picks(pred: Tensor, targets: Tensor, class_names: list[str], classes: int = 4) -> list[tuple[int, str]]:
@@ -149,20 +160,35 @@ def class_index(name: str, class_names: list[str]) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m ssv2.explain", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m ssv2.explain",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Show where and when a trained model looked: Grad-CAM heat maps over a video's frames\n"
         "(the centre clip the evaluate stage sees), as DIR/<video>.gif and a frame grid DIR/<video>.png.",
         epilog="example:\n  python -m ssv2.explain clip.webm --checkpoint models/best.pt\n"
         "  python -m ssv2.explain clip.webm --class 'Moving something down' --out cams/",
     )
     p.add_argument("videos", nargs="+", type=Path, metavar="VIDEO", help="video files to explain")
-    p.add_argument("--checkpoint", type=Path, default=Path("models/best.pt"),
-                   help="checkpoint written by the train stage (default: %(default)s)")
-    p.add_argument("--class", dest="target", metavar="NAME",
-                   help="class to explain, by name or index (default: each video's top class)")
-    p.add_argument("--layer", choices=LAYERS, default=DEFAULT_LAYER,
-                   help="layer whose activations are weighted; deeper is coarser in time (default: %(default)s)")
-    p.add_argument("--out", type=Path, default=Path("explain"), metavar="DIR", help="output folder (default: %(default)s)")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=Path("models/best.pt"),
+        help="checkpoint written by the train stage (default: %(default)s)",
+    )
+    p.add_argument(
+        "--class",
+        dest="target",
+        metavar="NAME",
+        help="class to explain, by name or index (default: each video's top class)",
+    )
+    p.add_argument(
+        "--layer",
+        choices=LAYERS,
+        default=DEFAULT_LAYER,
+        help="layer whose activations are weighted; deeper is coarser in time (default: %(default)s)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=Path("explain"), metavar="DIR", help="output folder (default: %(default)s)"
+    )
     p.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")
     return p
 

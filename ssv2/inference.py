@@ -74,8 +74,16 @@ class Classifier:
         Raises VideoError naming the video for anything that is not a whole, decodable video,
         and for one with fewer frames than a clip needs or frames smaller than its crop.
         """
-        return decode_video(source, self.short_side, max_decoded=self.max_decoded, max_pixels=self.max_pixels,
-                            min_frames=self.frames, min_side=self.crop, timeout=self.max_seconds, name=name)
+        return decode_video(
+            source,
+            self.short_side,
+            max_decoded=self.max_decoded,
+            max_pixels=self.max_pixels,
+            min_frames=self.frames,
+            min_side=self.crop,
+            timeout=self.max_seconds,
+            name=name,
+        )
 
     def probabilities(self, source: Source, name: str | None = None) -> torch.Tensor:
         """(K,) class probabilities of one video, the softmax averaged over the evaluation views."""

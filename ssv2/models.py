@@ -37,8 +37,15 @@ class R3D(VideoResNet):
     starts as the identity, which makes training from scratch on little data markedly steadier.
     """
 
-    def __init__(self, block: type[BasicBlock | Bottleneck], layers: list[int], num_classes: int, width: int = 64,
-                 centre: bool = False, pool: str = "avg"):
+    def __init__(
+        self,
+        block: type[BasicBlock | Bottleneck],
+        layers: list[int],
+        num_classes: int,
+        width: int = 64,
+        centre: bool = False,
+        pool: str = "avg",
+    ):
         super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
         self.centre = centre
         if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
@@ -50,7 +57,9 @@ class R3D(VideoResNet):
             self.inplanes = width
             self.stem = nn.Sequential(
                 nn.Conv3d(3, width, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False),
-                nn.BatchNorm3d(width), nn.ReLU(inplace=True))
+                nn.BatchNorm3d(width),
+                nn.ReLU(inplace=True),
+            )
             for i, stride in enumerate((1, 2, 2, 2)):
                 setattr(self, f"layer{i + 1}", self._make_layer(block, Conv3DSimple, width * 2**i, layers[i], stride))
             self.fc = nn.Linear(width * 8 * block.expansion, num_classes)
@@ -80,8 +89,14 @@ class R3D(VideoResNet):
         return super().forward(self.normalize(clips))
 
 
-def build_model(depth: int, num_classes: int, pretrained: str | Path | None = None, width: int = 64,
-                centre: bool = False, pool: str = "avg") -> R3D:
+def build_model(
+    depth: int,
+    num_classes: int,
+    pretrained: str | Path | None = None,
+    width: int = 64,
+    centre: bool = False,
+    pool: str = "avg",
+) -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
     `pretrained` is a path to a state dict that initialises every weight but the classifier
@@ -100,8 +115,10 @@ def build_model(depth: int, num_classes: int, pretrained: str | Path | None = No
 
 def resnet_depth(state: dict[str, Tensor]) -> int | None:
     """The depth (18, 34, 50) of a 2D ResNet or R3D state dict, from its blocks per stage; None if neither."""
-    blocks = [1 + max((int(m.group(1)) for k in state if (m := re.match(rf"layer{i}\.(\d+)\.", k))), default=-1)
-              for i in range(1, 5)]
+    blocks = [
+        1 + max((int(m.group(1)) for k in state if (m := re.match(rf"layer{i}\.(\d+)\.", k))), default=-1)
+        for i in range(1, 5)
+    ]
     bottleneck = any(re.match(r"layer\d+\.\d+\.conv3\.", k) for k in state)
     for depth, (block, layers) in ARCHITECTURES.items():
         if layers == blocks and (block is Bottleneck) == bottleneck:
@@ -163,7 +180,9 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
         state, layout = inflate(state, own), "2D ResNet (inflated)"
     depth, model_depth = resnet_depth(state), resnet_depth(own)
     if depth != model_depth:
-        raise ValueError(f"{path}: holds a {layout} of depth {depth or 'unknown'}, but the model is an R3D-{model_depth}")
+        raise ValueError(
+            f"{path}: holds a {layout} of depth {depth or 'unknown'}, but the model is an R3D-{model_depth}"
+        )
     state = {k: v for k, v in state.items() if not k.startswith("fc.")}
     problems = []
     if missing := sorted(own.keys() - state.keys()):
@@ -174,5 +193,7 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
         shapes = [f"{k} {tuple(state[k].shape)} vs {tuple(own[k].shape)}" for k in mismatched[:5]]
         problems.append(f"shape mismatch {shapes}")
     if problems:
-        raise ValueError(f"{path}: does not match an R3D-{model_depth} state dict ({layout} layout): {'; '.join(problems)}")
+        raise ValueError(
+            f"{path}: does not match an R3D-{model_depth} state dict ({layout} layout): {'; '.join(problems)}"
+        )
     model.load_state_dict(state, strict=False)

@@ -22,7 +22,8 @@ def evaluation_views(params: Path = Path(config.PARAMS_FILE)) -> tuple[int, int]
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m ssv2.predict", formatter_class=argparse.RawDescriptionHelpFormatter,
+        prog="python -m ssv2.predict",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Classify videos (webm, mp4, anything FFmpeg reads) with a trained checkpoint, preprocessed\n"
         "as the evaluate stage does: frames, crop and short side from the checkpoint; views from\n"
         "params.yaml's evaluate section when run where there is one.",
@@ -31,19 +32,42 @@ def parser() -> argparse.ArgumentParser:
         "could not be read (the others are still classified), 2 if the checkpoint could not.",
     )
     p.add_argument("videos", nargs="+", type=Path, metavar="VIDEO", help="video files to classify")
-    p.add_argument("--checkpoint", type=Path, default=paths.BEST,
-                   help="checkpoint written by the train stage (default: %(default)s)")
-    p.add_argument("--top", type=int, default=5, metavar="K",
-                   help="how many classes to print per video (default: %(default)s)")
-    p.add_argument("--clips", type=int, metavar="N",
-                   help="temporal views to average (default: evaluate.clips of ./params.yaml, else 1)")
-    p.add_argument("--crops", type=int, choices=(1, 3),
-                   help="spatial views: 1 centre, 3 along the long side (default: evaluate.crops, else 1)")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        default=paths.BEST,
+        help="checkpoint written by the train stage (default: %(default)s)",
+    )
+    p.add_argument(
+        "--top", type=int, default=5, metavar="K", help="how many classes to print per video (default: %(default)s)"
+    )
+    p.add_argument(
+        "--clips",
+        type=int,
+        metavar="N",
+        help="temporal views to average (default: evaluate.clips of ./params.yaml, else 1)",
+    )
+    p.add_argument(
+        "--crops",
+        type=int,
+        choices=(1, 3),
+        help="spatial views: 1 centre, 3 along the long side (default: evaluate.crops, else 1)",
+    )
     p.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")
-    p.add_argument("--max-frames", type=int, default=MAX_DECODED, metavar="N",
-                   help="decode at most this many frames per video (default: %(default)s)")
-    p.add_argument("--max-pixels", type=int, default=MAX_PIXELS, metavar="N",
-                   help="refuse videos whose frames have more pixels (default: %(default)s)")
+    p.add_argument(
+        "--max-frames",
+        type=int,
+        default=MAX_DECODED,
+        metavar="N",
+        help="decode at most this many frames per video (default: %(default)s)",
+    )
+    p.add_argument(
+        "--max-pixels",
+        type=int,
+        default=MAX_PIXELS,
+        metavar="N",
+        help="refuse videos whose frames have more pixels (default: %(default)s)",
+    )
     return p
 
 
@@ -52,8 +76,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         clips, crops = evaluation_views()
         classifier = Classifier(
-            args.checkpoint, clips=args.clips or clips, crops=args.crops or crops, device=args.device,
-            max_decoded=args.max_frames, max_pixels=args.max_pixels,
+            args.checkpoint,
+            clips=args.clips or clips,
+            crops=args.crops or crops,
+            device=args.device,
+            max_decoded=args.max_frames,
+            max_pixels=args.max_pixels,
         )
     except (FileNotFoundError, CheckpointError, ValueError) as e:  # ParamsError is a ValueError
         print(f"error: {e}", file=sys.stderr)

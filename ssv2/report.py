@@ -23,10 +23,15 @@ def evaluation_metrics(probs: torch.Tensor, targets: torch.Tensor, class_names: 
     pairs = reversal_pairs(class_names)
     reversal = pair_accuracy(pred, targets, pairs) if pairs else {"top1": math.nan, "partner": math.nan, "samples": 0}
     return {
-        "top1": top1, "top5": top5, "mean_class_accuracy": mean_class_accuracy(confusion),
-        "reversal_top1": reversal["top1"], "reversal_confused_with_partner": reversal["partner"],
-        "reversal_samples": reversal["samples"], "samples": len(targets),
-        "per_class": per_class_accuracy(confusion).tolist(), "confusion": confusion,
+        "top1": top1,
+        "top5": top5,
+        "mean_class_accuracy": mean_class_accuracy(confusion),
+        "reversal_top1": reversal["top1"],
+        "reversal_confused_with_partner": reversal["partner"],
+        "reversal_samples": reversal["samples"],
+        "samples": len(targets),
+        "per_class": per_class_accuracy(confusion).tolist(),
+        "confusion": confusion,
     }
 
 
@@ -46,8 +51,10 @@ def _mistakes(confusion: torch.Tensor) -> list[tuple[int, int, int]]:
 def confused_pairs(confusion: torch.Tensor, class_names: list[str], top: int = 20) -> list[dict]:
     """The `top` most frequent mistakes: true class, predicted class, count and share of the true class (%)."""
     totals = confusion.sum(1).tolist()
-    return [{"actual": class_names[i], "predicted": class_names[j], "count": n, "share": 100.0 * n / totals[i]}
-            for n, i, j in _mistakes(confusion)[:top]]
+    return [
+        {"actual": class_names[i], "predicted": class_names[j], "count": n, "share": 100.0 * n / totals[i]}
+        for n, i, j in _mistakes(confusion)[:top]
+    ]
 
 
 def confusion_classes(confusion: torch.Tensor, limit: int = LEGIBLE) -> list[int]:
@@ -66,8 +73,9 @@ def confusion_classes(confusion: torch.Tensor, limit: int = LEGIBLE) -> list[int
     return sorted(chosen)
 
 
-def plot_confusion(confusion: torch.Tensor, class_names: list[str], path: str | Path,
-                   classes: list[int] | None = None) -> None:
+def plot_confusion(
+    confusion: torch.Tensor, class_names: list[str], path: str | Path, classes: list[int] | None = None
+) -> None:
     """Row-normalised confusion matrix as a heat map (rows: true class), restricted to `classes` if given.
 
     Rows are normalised by the whole row, so a cell is the share of the true class whatever
@@ -92,8 +100,15 @@ def plot_confusion(confusion: torch.Tensor, class_names: list[str], path: str | 
     ax.set_ylabel("true")
     if k <= LEGIBLE:
         for i, j in zip(*np.nonzero(counts)):
-            ax.text(j, i, int(counts[i, j]), ha="center", va="center", fontsize=7,
-                    color="white" if rows[i, j] > 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                int(counts[i, j]),
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if rows[i, j] > 0.5 else "black",
+            )
     fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="fraction of the true class")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

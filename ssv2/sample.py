@@ -16,11 +16,12 @@ import math
 import os
 import re
 import shutil
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Callable, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 from tqdm import tqdm
@@ -45,10 +46,28 @@ LAYOUT = {
 
 # Free text as crowd workers type it: commas, quotes, backslashes and non-ASCII must survive parsing.
 PLACEHOLDERS = (
-    "pen", "a cup", "remote control", "bottle of water", "phone", "book", "box, cardboard",
-    "crème brûlée", "Müller's mug", 'a "red" cup, small', "日本茶の缶", "l'orange", "café au lait",
-    "naïve teddy-bear", "Ελληνικό φλιτζάνι", "spoon (metal)", '6" ruler', "piñata", "tea 🍵 tin",
-    "back\\slash key", "Ǉubljana map", "Straße sign, tiny",
+    "pen",
+    "a cup",
+    "remote control",
+    "bottle of water",
+    "phone",
+    "book",
+    "box, cardboard",
+    "crème brûlée",
+    "Müller's mug",
+    'a "red" cup, small',
+    "日本茶の缶",
+    "l'orange",
+    "café au lait",
+    "naïve teddy-bear",
+    "Ελληνικό φλιτζάνι",
+    "spoon (metal)",
+    '6" ruler',
+    "piñata",
+    "tea 🍵 tin",
+    "back\\slash key",
+    "Ǉubljana map",
+    "Straße sign, tiny",
 )
 
 Frames = np.ndarray  # (T, H, W, 3) uint8
@@ -160,8 +179,9 @@ def _uniform(rng: np.random.Generator, bounds: list[float]) -> float:
 # ---------------------------------------------------------------- scenes and the camera
 
 
-def _scene(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int,
-           size: float) -> tuple[np.ndarray, list[np.ndarray]]:
+def _scene(
+    rng: np.random.Generator, cfg: SampleConfig, height: int, width: int, size: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """A table top: a lit gradient with a two-scale texture of cfg.texture contrast, and cfg.clutter
     still objects of about `size` pixels; returns it (float32) and its two end colours."""
     base = rng.uniform(70, 190)
@@ -172,7 +192,9 @@ def _scene(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int,
     t = (t - t.min()) / (np.ptp(t) + 1e-9)
     image = (ends[0] + t[..., None] * (ends[1] - ends[0])).astype(np.float32)
     contrast = _uniform(rng, cfg.texture)
-    texture = _smooth_noise(rng, height, width, rng.uniform(10, 40)) + 0.6 * _smooth_noise(rng, height, width, rng.uniform(2, 5))
+    texture = _smooth_noise(rng, height, width, rng.uniform(10, 40)) + 0.6 * _smooth_noise(
+        rng, height, width, rng.uniform(2, 5)
+    )
     image += (texture[..., None] * contrast * rng.uniform(0.6, 1.4, 3)).astype(np.float32)
     for _ in range(int(rng.integers(cfg.clutter[0], cfg.clutter[1] + 1))):
         shape = _shape(rng, size * rng.uniform(0.6, 1.5), [], distance=0)
@@ -180,8 +202,15 @@ def _scene(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int,
     return image, ends
 
 
-def _film(rng: np.random.Generator, cfg: SampleConfig, scene: np.ndarray, shapes: list[Shape],
-          centres: np.ndarray, height: int, width: int) -> Frames:
+def _film(
+    rng: np.random.Generator,
+    cfg: SampleConfig,
+    scene: np.ndarray,
+    shapes: list[Shape],
+    centres: np.ndarray,
+    height: int,
+    width: int,
+) -> Frames:
     """Film `shapes` moving over a still `scene` with a shaking camera, drifting light and noise.
 
     `scene` has a margin of cfg.shake[1] + 1 pixels around the (height, width) view; `centres`,
@@ -192,7 +221,7 @@ def _film(rng: np.random.Generator, cfg: SampleConfig, scene: np.ndarray, shapes
     frames = []
     for t, frame_centres in enumerate(centres):
         dy, dx = shake[t]
-        frame = scene[margin + dy: margin + dy + height, margin + dx: margin + dx + width].copy()
+        frame = scene[margin + dy : margin + dy + height, margin + dx : margin + dx + width].copy()
         for shape, (cy, cx) in zip(shapes, frame_centres):
             _paste(frame, shape, cy - dy, cx - dx)
         frames.append(frame)
@@ -217,8 +246,9 @@ def _expose(rng: np.random.Generator, cfg: SampleConfig, frames: list[np.ndarray
     return out
 
 
-def _scene_with_margin(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int,
-                       size: float) -> tuple[np.ndarray, list[np.ndarray]]:
+def _scene_with_margin(
+    rng: np.random.Generator, cfg: SampleConfig, height: int, width: int, size: float
+) -> tuple[np.ndarray, list[np.ndarray]]:
     margin = math.ceil(cfg.shake[1]) + 1
     return _scene(rng, cfg, height + 2 * margin, width + 2 * margin, size)
 
@@ -231,8 +261,9 @@ def _size(rng: np.random.Generator, cfg: SampleConfig) -> float:
 # ---------------------------------------------------------------- motion families (forward direction)
 
 
-def _move(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int, frames: int,
-          direction: tuple[int, int]) -> Frames:
+def _move(
+    rng: np.random.Generator, cfg: SampleConfig, height: int, width: int, frames: int, direction: tuple[int, int]
+) -> Frames:
     """One object travelling 45-75% of the frame along `direction` ((dy, dx), one of them +-1)."""
     size = _size(rng, cfg)
     scene, ends = _scene_with_margin(rng, cfg, height, width, size)
@@ -282,7 +313,9 @@ def _pan(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int, f
     size = _size(rng, cfg)
     scene, ends = _scene(rng, cfg, scene_h, scene_w, size)
     # The filmed object, near the middle of the scene, which the view passes over.
-    _paste(scene, _shape(rng, size, ends), rng.uniform(0.25, 0.75) * scene_h, scene_w / 2 + rng.uniform(-1, 1) * width / 3)
+    _paste(
+        scene, _shape(rng, size, ends), rng.uniform(0.25, 0.75) * scene_h, scene_w / 2 + rng.uniform(-1, 1) * width / 3
+    )
     offset = margin + travel * (1 - _progress(rng, frames))
     shake = _jitter(rng, frames, _uniform(rng, cfg.shake))
     out = []
@@ -299,17 +332,21 @@ def _cover(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int,
     scene, ends = _scene_with_margin(rng, cfg, height, width, size)
     below = _shape(rng, size * 0.8, ends)
     cover_half = max(below.half) * rng.uniform(1.3, 1.6, 2)
-    cover = Shape(bool(rng.random() < 0.5), (float(cover_half[0]), float(cover_half[1])),
-                  _colour(rng, [*ends, below.colour]), 0.0)
+    cover = Shape(
+        bool(rng.random() < 0.5), (float(cover_half[0]), float(cover_half[1])), _colour(rng, [*ends, below.colour]), 0.0
+    )
     place = np.array([rng.uniform(0.3, 0.7) * height, rng.uniform(0.3, 0.7) * width])
     angle = rng.uniform(0, 2 * np.pi)
     start = place + rng.uniform(0.3, 0.5) * (height + width) / 2 * np.array([np.sin(angle), np.cos(angle)])
     rest = place + rng.uniform(-0.15, 0.15, 2) * cover_half
     progress = _progress(rng, frames)[:, None]
-    centres = np.stack([
-        place + _jitter(rng, frames, 0.7),
-        start + progress * (rest - start) + _jitter(rng, frames, rng.uniform(0.5, 2)),
-    ], axis=1)
+    centres = np.stack(
+        [
+            place + _jitter(rng, frames, 0.7),
+            start + progress * (rest - start) + _jitter(rng, frames, rng.uniform(0.5, 2)),
+        ],
+        axis=1,
+    )
     return _film(rng, cfg, scene, [below, cover], centres, height, width)
 
 
@@ -332,10 +369,13 @@ def _closer(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int
     progress = _progress(rng, frames)[:, None]
     separation = far + progress * (near - far)
     shift = progress * rng.uniform(-0.3, 0.3) * (far - near) / 2 * unit  # one may move more than the other
-    centres = np.stack([
-        centre + shift - separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
-        centre + shift + separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
-    ], axis=1)
+    centres = np.stack(
+        [
+            centre + shift - separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
+            centre + shift + separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
+        ],
+        axis=1,
+    )
     return _film(rng, cfg, scene, [first, second], centres, height, width)
 
 
@@ -487,9 +527,14 @@ def make_sample(root: Path, cfg: SampleConfig, workers: int | None = None) -> No
         _write_json(partial_root / LAYOUT["labels"], {name: str(i) for i, name in enumerate(real_class_names())})
         for split, videos in plan.items():
             entries = [
-                {"id": v.id} if split == "test" else
-                {"id": v.id, "label": fill(template(v.name), v.placeholders), "template": template(v.name),
-                 "placeholders": list(v.placeholders)}
+                {"id": v.id}
+                if split == "test"
+                else {
+                    "id": v.id,
+                    "label": fill(template(v.name), v.placeholders),
+                    "template": template(v.name),
+                    "placeholders": list(v.placeholders),
+                }
                 for v in videos
             ]
             _write_json(partial_root / LAYOUT[split], entries)

@@ -43,12 +43,16 @@ SIGNATURE = ModelSignature(
 )
 
 # Pinned to this environment; `--env-manager local` serves from it, where ssv2 itself is installed.
-REQUIREMENTS = [f"{package}=={version(package)}" for package in ("mlflow", "torch", "torchvision", "av", "numpy", "pandas")]
+REQUIREMENTS = [
+    f"{package}=={version(package)}" for package in ("mlflow", "torch", "torchvision", "av", "numpy", "pandas")
+]
 
 
-FORMATS = (f"dataframe_split ({{\"columns\": [\"{COLUMN}\"], \"data\": [[\"<base64>\"]]}}), dataframe_records "
-           f"([{{\"{COLUMN}\": \"<base64>\"}}]), instances ([{{\"{COLUMN}\": \"<base64>\"}}]) or inputs "
-           f"({{\"{COLUMN}\": [\"<base64>\"]}})")
+FORMATS = (
+    f'dataframe_split ({{"columns": ["{COLUMN}"], "data": [["<base64>"]]}}), dataframe_records '
+    f'([{{"{COLUMN}": "<base64>"}}]), instances ([{{"{COLUMN}": "<base64>"}}]) or inputs '
+    f'({{"{COLUMN}": ["<base64>"]}})'
+)
 
 _BASE64 = re.compile(rb"(?:[A-Za-z0-9+/]{4})+(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
@@ -111,8 +115,11 @@ class VideoClassifier(mlflow.pyfunc.PythonModel):
         self.max_videos = settings["max_videos"]
         self.max_bytes = settings.get("max_bytes", MAX_BYTES)
         self.classifier = Classifier(
-            context.artifacts["checkpoint"], clips=settings["clips"], crops=settings["crops"],
-            max_decoded=settings["max_decoded"], max_pixels=settings["max_pixels"],
+            context.artifacts["checkpoint"],
+            clips=settings["clips"],
+            crops=settings["crops"],
+            max_decoded=settings["max_decoded"],
+            max_pixels=settings["max_pixels"],
             max_seconds=settings.get("max_seconds", MAX_SECONDS),
         )
 
@@ -132,8 +139,7 @@ class VideoClassifier(mlflow.pyfunc.PythonModel):
         except Exception:  # noqa: BLE001 - the client gets an id to quote; the trace stays in the server's log
             incident = uuid.uuid4().hex[:12]
             _log.exception("internal error %s", incident)
-            raise RequestError(f"internal error {incident}: the server's log has the details",
-                               INTERNAL_ERROR) from None
+            raise RequestError(f"internal error {incident}: the server's log has the details", INTERNAL_ERROR) from None
 
 
 def log_model(
@@ -149,8 +155,15 @@ def log_model(
     `clips` and `crops` are the evaluation's views; `example` is one video's bytes, stored as the
     input example (it shows the request format).
     """
-    settings = {"clips": clips, "crops": crops, "max_decoded": MAX_DECODED, "max_pixels": MAX_PIXELS,
-                "max_seconds": MAX_SECONDS, "max_videos": MAX_VIDEOS, "max_bytes": MAX_BYTES}
+    settings = {
+        "clips": clips,
+        "crops": crops,
+        "max_decoded": MAX_DECODED,
+        "max_pixels": MAX_PIXELS,
+        "max_seconds": MAX_SECONDS,
+        "max_videos": MAX_VIDEOS,
+        "max_bytes": MAX_BYTES,
+    }
     with tempfile.TemporaryDirectory() as tmp:
         settings_file = Path(tmp) / "settings.json"
         settings_file.write_text(json.dumps(settings, indent=2) + "\n")

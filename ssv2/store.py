@@ -36,7 +36,9 @@ CODECS = ("raw", "jpeg")
 SKIPPED_FILE = "skipped.csv"
 SUMMARY_FILE = "summary.json"
 MANIFEST_FILE = "manifest.json"
-SHARD_VIDEOS = 128  # videos per shard: a kill loses at most this many per shard in flight (about 25 MB of JPEG at SSv2's shape)
+SHARD_VIDEOS = (
+    128  # videos per shard: a kill loses at most this many per shard in flight (about 25 MB of JPEG at SSv2's shape)
+)
 FORMAT = 2  # bumped when the layout changes, so an old partial build is not resumed
 _VIDEO_COLUMNS = ["id", "label", "first", "count", "height", "width"]
 _SKIP_COLUMNS = ["id", "reason"]
@@ -50,8 +52,9 @@ def encode_frames(video: np.ndarray, codec: str, quality: int = 90) -> list[byte
     """Encode each frame of a (T, H, W, 3) uint8 video for the store (JPEG: 4:2:0, libjpeg-turbo)."""
     if codec == "raw":
         return [frame.tobytes() for frame in video]
-    return [simplejpeg.encode_jpeg(np.ascontiguousarray(frame), quality=quality, colorsubsampling="420")
-            for frame in video]
+    return [
+        simplejpeg.encode_jpeg(np.ascontiguousarray(frame), quality=quality, colorsubsampling="420") for frame in video
+    ]
 
 
 def decode_frames(buffers: list[np.ndarray], codec: str, height: int, width: int) -> np.ndarray:
@@ -69,7 +72,9 @@ def decode_batch(buffers: list[np.ndarray], device: str | torch.device) -> list[
     bytes (ClipStore.encoded); on the CPU the same call runs libjpeg-turbo, giving the same pixels
     as decode_frames.
     """
-    return decode_jpeg([torch.from_numpy(np.array(b)) for b in buffers], device=device)  # copies: memory maps are read-only
+    return decode_jpeg(
+        [torch.from_numpy(np.array(b)) for b in buffers], device=device
+    )  # copies: memory maps are read-only
 
 
 @dataclass(frozen=True)
@@ -119,8 +124,16 @@ def write_shard(final: Path, results: list[tuple], labels: dict[str, int]) -> No
             if isinstance(frames, str):
                 skipped.append({"id": ident, "reason": frames})
                 continue
-            rows.append({"id": ident, "label": labels[ident], "first": len(offsets) - 1,
-                         "count": len(frames), "height": height, "width": width})
+            rows.append(
+                {
+                    "id": ident,
+                    "label": labels[ident],
+                    "first": len(offsets) - 1,
+                    "count": len(frames),
+                    "height": height,
+                    "width": width,
+                }
+            )
             for data in frames:
                 f.write(data)
                 offsets.append(offsets[-1] + len(data))
@@ -139,8 +152,9 @@ def _size(path: str) -> int:
 
 def build_key(job: _Job, tables: dict[str, pd.DataFrame], shard_videos: int) -> str:
     """What a partial build must match to be resumed: the store params, the shard size and the videos."""
-    digest = hashlib.sha256(json.dumps({"format": FORMAT, "shard_videos": shard_videos, **asdict(job)},
-                                       sort_keys=True).encode())
+    digest = hashlib.sha256(
+        json.dumps({"format": FORMAT, "shard_videos": shard_videos, **asdict(job)}, sort_keys=True).encode()
+    )
     for split, table in tables.items():
         digest.update(split.encode())
         digest.update(table[["id", "label", "video"]].astype(str).to_csv(index=False).encode())
@@ -203,15 +217,19 @@ def materialise(
     job = _Job(codec, quality, short_side, max_frames, min_frames)
     _open_build(partial, build_key(job, tables, shard_videos))
 
-    plan = [(split, shard, table.iloc[start: start + shard_videos])
-            for split, table in tables.items()
-            for shard, start in enumerate(range(0, len(table), shard_videos))]
+    plan = [
+        (split, shard, table.iloc[start : start + shard_videos])
+        for split, table in tables.items()
+        for shard, start in enumerate(range(0, len(table), shard_videos))
+    ]
     todo = [(split, shard, rows) for split, shard, rows in plan if not _shard_dir(partial / split, shard).is_dir()]
     total = sum(len(t) for t in tables.values())
     done = total - sum(len(rows) for _, _, rows in todo)
     if done:
-        print(f"resuming {partial}: {len(plan) - len(todo)} of {len(plan)} shards ({done} of {total} videos) "
-              f"already built")
+        print(
+            f"resuming {partial}: {len(plan) - len(todo)} of {len(plan)} shards ({done} of {total} videos) "
+            f"already built"
+        )
 
     workers = workers or os.cpu_count() or 1
     tasks = [(job, ident, path) for _, _, rows in todo for ident, path in zip(rows["id"], rows["video"])]
@@ -229,16 +247,18 @@ def materialise(
         (partial / split).mkdir(exist_ok=True)
         videos.to_csv(partial / split / "videos.csv", index=False)
         skipped.append(split_skipped.assign(split=split))
-        summary["splits"][split] = {"videos": len(videos), "skipped": len(split_skipped),
-                                    "frames": int(videos["count"].sum()), "bytes": size,
-                                    "source_bytes": int(sum(_size(p) for p in table["video"]))}
+        summary["splits"][split] = {
+            "videos": len(videos),
+            "skipped": len(split_skipped),
+            "frames": int(videos["count"].sum()),
+            "bytes": size,
+            "source_bytes": int(sum(_size(p) for p in table["video"])),
+        }
     skipped = pd.concat(skipped, ignore_index=True) if skipped else pd.DataFrame(columns=["split", *_SKIP_COLUMNS])
     skipped[["split", *_SKIP_COLUMNS]].to_csv(partial / SKIPPED_FILE, index=False)
     empty = [s for s, v in summary["splits"].items() if v["videos"] == 0 and len(tables[s])]
     if empty:
-        raise StoreError(
-            f"no usable video in split(s) {', '.join(empty)}; the reasons are in {partial / SKIPPED_FILE}"
-        )
+        raise StoreError(f"no usable video in split(s) {', '.join(empty)}; the reasons are in {partial / SKIPPED_FILE}")
     (partial / SUMMARY_FILE).write_text(json.dumps(summary, indent=2) + "\n")
     shutil.rmtree(out, ignore_errors=True)
     os.replace(partial, out)
@@ -285,7 +305,7 @@ class ClipStore:
         if shard not in self._maps:
             self._maps[shard] = np.memmap(_shard_dir(self.dir, shard) / "frames.bin", dtype=np.uint8, mode="r")
         frames, offsets = self._maps[shard], self.offsets[shard]
-        return [frames[offsets[f]: offsets[f + 1]] for f in self.first[i] + np.asarray(indices)]
+        return [frames[offsets[f] : offsets[f + 1]] for f in self.first[i] + np.asarray(indices)]
 
     def frames(self, i: int, indices: np.ndarray | list[int]) -> np.ndarray:
         """Frames `indices` of video `i` as (len(indices), H, W, 3) uint8."""

@@ -51,8 +51,9 @@ class Reordered(Dataset):
         return clip.index_select(-3, frame_order(clip.shape[-3], self.order, generator)), label
 
 
-def temporal_metrics(reversed_probs: Tensor, shuffled_probs: Tensor, targets: Tensor,
-                     class_names: list[str]) -> dict[str, float]:
+def temporal_metrics(
+    reversed_probs: Tensor, shuffled_probs: Tensor, targets: Tensor, class_names: list[str]
+) -> dict[str, float]:
     """Scores on the reordered clips (probabilities (N, K)), in percent.
 
     shuffled_top1 / reversed_top1: top-1 on clips with shuffled / reversed frames.
@@ -64,9 +65,12 @@ def temporal_metrics(reversed_probs: Tensor, shuffled_probs: Tensor, targets: Te
     (shuffled_top1,) = accuracy(shuffled_probs, targets)
     (reversed_top1,) = accuracy(reversed_probs, targets)
     pairs = reversal_pairs(class_names)
-    reversal = (pair_accuracy(reversed_probs.argmax(1), targets, pairs) if pairs
-                else {"top1": math.nan, "partner": math.nan})
+    reversal = (
+        pair_accuracy(reversed_probs.argmax(1), targets, pairs) if pairs else {"top1": math.nan, "partner": math.nan}
+    )
     return {
-        "shuffled_top1": shuffled_top1, "reversed_top1": reversed_top1,
-        "reversed_pairs_as_partner": reversal["partner"], "reversed_pairs_as_own": reversal["top1"],
+        "shuffled_top1": shuffled_top1,
+        "reversed_top1": reversed_top1,
+        "reversed_pairs_as_partner": reversal["partner"],
+        "reversed_pairs_as_own": reversal["top1"],
     }

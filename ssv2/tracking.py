@@ -66,6 +66,7 @@ def is_rank_zero() -> bool:
 
 def git_tags(cwd: str | Path = ".") -> dict[str, str]:
     """git_commit and git_dirty (any change but dvc.lock, which `dvc repro` rewrites as it goes)."""
+
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout
 
@@ -177,7 +178,12 @@ def _exit_on_signal(signum: int, frame) -> None:
 
 @contextmanager
 def training_run(
-    params: Mapping[str, Any], folder: Path, key: str, *, data_roots: list[str], store: Path,
+    params: Mapping[str, Any],
+    folder: Path,
+    key: str,
+    *,
+    data_roots: list[str],
+    store: Path,
     class_names: list[str],
 ) -> Iterator[mlflow.ActiveRun | None]:
     """The MLflow run of a training: a new one, or the interrupted one that `fit` resumes.

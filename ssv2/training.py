@@ -23,8 +23,7 @@ from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
 from ssv2.data import ClipDataset
 from ssv2.distributed import init_distributed, is_main_process
-from ssv2.engine import (build_optimizer, build_scheduler, configure_backends, evaluate, prepare_model,
-                         train_one_epoch)
+from ssv2.engine import build_optimizer, build_scheduler, configure_backends, evaluate, prepare_model, train_one_epoch
 from ssv2.models import build_model
 from ssv2.store import SUMMARY_FILE, ClipStore
 
@@ -46,8 +45,10 @@ def micro_batch(batch_size: int, processes: int, accumulate: int) -> int:
     """
     micro, rest = divmod(batch_size, processes * accumulate)
     if micro == 0 or rest:
-        raise ValueError(f"train.batch_size {batch_size} must be a multiple of processes ({processes}) x "
-                         f"train.accumulate ({accumulate})")
+        raise ValueError(
+            f"train.batch_size {batch_size} must be a multiple of processes ({processes}) x "
+            f"train.accumulate ({accumulate})"
+        )
     return micro
 
 
@@ -60,13 +61,20 @@ def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, cla
     return digest.hexdigest()
 
 
-def inference_state(model: nn.Module, model_cfg: ModelConfig, train_cfg: TrainConfig,
-                    class_names: list[str], short_side: int) -> dict:
+def inference_state(
+    model: nn.Module, model_cfg: ModelConfig, train_cfg: TrainConfig, class_names: list[str], short_side: int
+) -> dict:
     """What serving needs to rebuild the model and preprocess a video the way evaluation does."""
     return {
-        "model": model.state_dict(), "depth": model_cfg.depth, "width": model_cfg.width, "centre": model_cfg.centre, "pool": model_cfg.pool,
+        "model": model.state_dict(),
+        "depth": model_cfg.depth,
+        "width": model_cfg.width,
+        "centre": model_cfg.centre,
+        "pool": model_cfg.pool,
         "class_names": class_names,
-        "frames": train_cfg.frames, "crop": train_cfg.crop, "short_side": short_side,
+        "frames": train_cfg.frames,
+        "crop": train_cfg.crop,
+        "short_side": short_side,
     }
 
 
@@ -108,26 +116,43 @@ def fit(
     micro = micro_batch(train_cfg.batch_size, world, train_cfg.accumulate)
 
     train_set = ClipDataset(
-        ClipStore(store_dir / "train"), train_cfg.frames, train_cfg.crop, train=True,
-        scale=train_cfg.scale, flip_map=flip_map(class_names) if train_cfg.flip else None,
-        reverse_map=reverse_map(class_names) if train_cfg.reverse else None, seed=train_cfg.seed,
+        ClipStore(store_dir / "train"),
+        train_cfg.frames,
+        train_cfg.crop,
+        train=True,
+        scale=train_cfg.scale,
+        flip_map=flip_map(class_names) if train_cfg.flip else None,
+        reverse_map=reverse_map(class_names) if train_cfg.reverse else None,
+        seed=train_cfg.seed,
     )
     val_set = ClipDataset(ClipStore(store_dir / "validation"), train_cfg.frames, train_cfg.crop, train=False)
     # One sampler for one process or many: it reshuffles deterministically from (seed, epoch) and
     # deals the permutation out in turn, so the processes' micro-batches make up the single process's batch.
     sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=train_cfg.seed)
     # Workers live as long as the run (no restart each epoch); pinned uint8 batches copy to the GPU asynchronously.
-    loader_args = {"batch_size": micro, "num_workers": train_cfg.workers, "pin_memory": device.type == "cuda",
-                   "persistent_workers": train_cfg.workers > 0}
-    train_loader = DataLoader(train_set, sampler=sampler, drop_last=len(train_set) >= train_cfg.batch_size,
-                              **loader_args)
+    loader_args = {
+        "batch_size": micro,
+        "num_workers": train_cfg.workers,
+        "pin_memory": device.type == "cuda",
+        "persistent_workers": train_cfg.workers > 0,
+    }
+    train_loader = DataLoader(
+        train_set, sampler=sampler, drop_last=len(train_set) >= train_cfg.batch_size, **loader_args
+    )
     # Validation shards without padding, so the summed metrics are exact; without gradients to keep,
     # a process's whole share of a step fits at once.
-    val_loader = DataLoader(val_set, sampler=range(rank, len(val_set), world),
-                            **{**loader_args, "batch_size": train_cfg.batch_size // world})
+    val_loader = DataLoader(
+        val_set,
+        sampler=range(rank, len(val_set), world),
+        **{**loader_args, "batch_size": train_cfg.batch_size // world},
+    )
 
-    model = prepare_model(build_model(model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre,
-                                    model_cfg.pool), device)
+    model = prepare_model(
+        build_model(
+            model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre, model_cfg.pool
+        ),
+        device,
+    )
     criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
     optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
     steps_per_epoch = -(-len(train_loader) // train_cfg.accumulate)
@@ -160,11 +185,25 @@ def fit(
     for epoch in range(start, train_cfg.epochs):
         sampler.set_epoch(epoch)
         train_set.set_epoch(epoch)
-        train = train_one_epoch(train_model, criterion, optimizer, scheduler, train_loader, device, epoch + 1,
-                                accumulate=train_cfg.accumulate, progress=progress)
+        train = train_one_epoch(
+            train_model,
+            criterion,
+            optimizer,
+            scheduler,
+            train_loader,
+            device,
+            epoch + 1,
+            accumulate=train_cfg.accumulate,
+            progress=progress,
+        )
         val = evaluate(eval_model, criterion, val_loader, device, progress=progress)
-        metrics = {"epoch": epoch + 1, **{f"train_{k}": v for k, v in train.items() if k not in ("lr", "clips_per_s")},
-                   **{f"val_{k}": v for k, v in val.items()}, "lr": train["lr"], "clips_per_s": train["clips_per_s"]}
+        metrics = {
+            "epoch": epoch + 1,
+            **{f"train_{k}": v for k, v in train.items() if k not in ("lr", "clips_per_s")},
+            **{f"val_{k}": v for k, v in val.items()},
+            "lr": train["lr"],
+            "clips_per_s": train["clips_per_s"],
+        }
         history.append(metrics)
         improved = metrics["val_top1"] > best
         best = max(best, metrics["val_top1"])
@@ -173,11 +212,20 @@ def fit(
             state = inference_state(model, model_cfg, train_cfg, class_names, short_side)
             if improved:
                 save_checkpoint(folder / BEST, {**state, "epoch": epoch + 1, "val_top1": metrics["val_top1"]})
-            save_checkpoint(folder / LAST, {
-                **state, "key": key, "epoch": epoch + 1, "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(), "rng": rng_state(), "best_top1": best, "history": history,
-                "params": {"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
-            })
+            save_checkpoint(
+                folder / LAST,
+                {
+                    **state,
+                    "key": key,
+                    "epoch": epoch + 1,
+                    "optimizer": optimizer.state_dict(),
+                    "scheduler": scheduler.state_dict(),
+                    "rng": rng_state(),
+                    "best_top1": best,
+                    "history": history,
+                    "params": {"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
+                },
+            )
         if on_epoch is not None:
             on_epoch(epoch + 1, metrics)
     return history

@@ -103,7 +103,9 @@ def decode_video(
         stream.thread_type = "AUTO" if threads else "SLICE"
         ctx = stream.codec_context
         if ctx is None:
-            raise VideoError(name, f"unreadable: no decoder for its video stream ({stream.codec_tag or 'unknown codec'})")
+            raise VideoError(
+                name, f"unreadable: no decoder for its video stream ({stream.codec_tag or 'unknown codec'})"
+            )
         if max_pixels is not None and ctx.width * ctx.height > max_pixels:
             raise VideoError(name, f"too large: {ctx.width}x{ctx.height} frames exceed {max_pixels} pixels")
 
@@ -123,7 +125,9 @@ def decode_video(
                 for frame in packet.decode():
                     decoded += 1
                     if max_pixels is not None and frame.width * frame.height > max_pixels:
-                        raise VideoError(name, f"too large: {frame.width}x{frame.height} frames exceed {max_pixels} pixels")
+                        raise VideoError(
+                            name, f"too large: {frame.width}x{frame.height} frames exceed {max_pixels} pixels"
+                        )
                     t = frame.time if frame.time is not None else decoded / (fps or FPS)
                     last_time = max(last_time, t)
                     if t < next_time:
@@ -132,8 +136,11 @@ def decode_video(
                     next_time = max(next_time + step, t + step * 3 / 4)
                     if size is None:  # one output size for the whole video, from its first frame
                         if min(frame.height, frame.width) < min_side:
-                            raise VideoError(name, f"too small: {frame.width}x{frame.height} frames, the shorter "
-                                                   f"side under {min_side} pixels")
+                            raise VideoError(
+                                name,
+                                f"too small: {frame.width}x{frame.height} frames, the shorter "
+                                f"side under {min_side} pixels",
+                            )
                         turns = round((frame.rotation or 0) / 90) % 4
                         size = (frame.height, frame.width)
                         if short_side is not None:
@@ -219,5 +226,6 @@ def process_context() -> multiprocessing.context.BaseContext:
     Forking a process that already runs threads (MLflow's, a notebook's, pytest's) can copy a
     held lock into the child, which then waits forever; forkserver and spawn never do.
     """
-    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
-                                       else "spawn")
+    return multiprocessing.get_context(
+        "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    )

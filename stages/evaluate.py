@@ -17,6 +17,9 @@ from ssv2.checkpoint import load_model
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
+from ssv2.paths import BEST as CHECKPOINT
+from ssv2.paths import EVAL as OUT
+from ssv2.paths import STORE
 from ssv2.report import (
     confused_pairs,
     confusion_classes,
@@ -25,9 +28,6 @@ from ssv2.report import (
     plot_confusion,
     plot_per_class,
 )
-from ssv2.paths import BEST as CHECKPOINT
-from ssv2.paths import EVAL as OUT
-from ssv2.paths import STORE
 from ssv2.store import ClipStore
 from ssv2.temporal import ORDERS, Reordered, temporal_metrics
 from ssv2.training import default_device
@@ -52,15 +52,21 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
     loaders = {}
     for split in ("validation", "test"):
         store = ClipStore(STORE / split)
-        views = ClipDataset(store, checkpoint["frames"], checkpoint["crop"], train=False, clips=cfg.clips, crops=cfg.crops)
+        views = ClipDataset(
+            store, checkpoint["frames"], checkpoint["crop"], train=False, clips=cfg.clips, crops=cfg.crops
+        )
         loaders[split] = (store, DataLoader(views, batch_size=cfg.batch_size, num_workers=2))
 
     store, loader = loaders["validation"]
     probs, targets = predict(model, loader, device)
     metrics = evaluation_metrics(probs, targets, names)
     # The same views with their frames reversed and shuffled: does the model use time?
-    reordered = {order: predict(model, DataLoader(Reordered(loader.dataset, order), batch_size=cfg.batch_size,
-                                                  num_workers=2), device)[0] for order in ORDERS}
+    reordered = {
+        order: predict(
+            model, DataLoader(Reordered(loader.dataset, order), batch_size=cfg.batch_size, num_workers=2), device
+        )[0]
+        for order in ORDERS
+    }
     metrics.update(temporal_metrics(reordered["reversed"], reordered["shuffled"], targets, names))
     OUT.mkdir(exist_ok=True)
     summary = {k: v for k, v in metrics.items() if k not in ("per_class", "confusion")}
@@ -70,11 +76,15 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
         writer.writerow(["class", "samples", "top1"])
         writer.writerows(per_class_table(metrics["per_class"], metrics["confusion"].sum(1).tolist(), names))
     pairs = confused_pairs(metrics["confusion"], names)
-    pd.DataFrame(pairs, columns=["actual", "predicted", "count", "share"]).to_csv(OUT / "confused_pairs.csv", index=False)
+    pd.DataFrame(pairs, columns=["actual", "predicted", "count", "share"]).to_csv(
+        OUT / "confused_pairs.csv", index=False
+    )
     with open(OUT / "confusion.csv", "w", newline="") as f:  # one row per video, as `dvc plots` wants
         writer = csv.writer(f)
         writer.writerow(["id", "actual", "predicted"])
-        writer.writerows((i, names[t], names[p]) for i, t, p in zip(store.ids, targets.tolist(), probs.argmax(1).tolist()))
+        writer.writerows(
+            (i, names[t], names[p]) for i, t, p in zip(store.ids, targets.tolist(), probs.argmax(1).tolist())
+        )
     plot_confusion(metrics["confusion"], names, OUT / "confusion.png", confusion_classes(metrics["confusion"]))
     plot_per_class(metrics["per_class"], names, OUT / "per_class.png")
     # Where the model looks, for a few classes: a video it gets right and one it confuses.
@@ -94,9 +104,11 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
             probs, _ = predict(model, loader, device)
             for ident, top in zip(store.ids, probs.topk(min(5, len(names)), 1).indices.tolist()):
                 writer.writerow([ident, *(names[k] for k in top)])
-    print(f"validation top-1 {metrics['top1']:.1f}%, top-5 {metrics['top5']:.1f}%, "
-          f"time-reversal pairs {metrics['reversal_top1']:.1f}%; shuffled frames top-1 {metrics['shuffled_top1']:.1f}%, "
-          f"reversed pair clips named as their partner {metrics['reversed_pairs_as_partner']:.1f}% -> {OUT}/")
+    print(
+        f"validation top-1 {metrics['top1']:.1f}%, top-5 {metrics['top5']:.1f}%, "
+        f"time-reversal pairs {metrics['reversal_top1']:.1f}%; shuffled frames top-1 {metrics['shuffled_top1']:.1f}%, "
+        f"reversed pair clips named as their partner {metrics['reversed_pairs_as_partner']:.1f}% -> {OUT}/"
+    )
     return summary
 
 

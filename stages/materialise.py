@@ -11,14 +11,22 @@ def main() -> None:
     store = config.load(config.StoreConfig, "store")
     tables = {split: read_table(PARSED / f"{split}.csv") for split in SPLITS}
     summary = materialise(
-        tables, OUT, codec=store.codec, short_side=store.short_side, max_frames=store.max_frames,
-        min_frames=store.min_frames, quality=store.quality, workers=store.workers,
+        tables,
+        OUT,
+        codec=store.codec,
+        short_side=store.short_side,
+        max_frames=store.max_frames,
+        min_frames=store.min_frames,
+        quality=store.quality,
+        workers=store.workers,
         shard_videos=store.shard_videos,
     )
     for split, s in summary["splits"].items():
         ratio = s["bytes"] / max(s["source_bytes"], 1)
-        print(f"{split}: {s['videos']} videos stored, {s['skipped']} skipped; "
-              f"{s['bytes'] / 1e6:.1f} MB ({ratio:.1f}x the source webm)")
+        print(
+            f"{split}: {s['videos']} videos stored, {s['skipped']} skipped; "
+            f"{s['bytes'] / 1e6:.1f} MB ({ratio:.1f}x the source webm)"
+        )
     skipped = sum(s["skipped"] for s in summary["splits"].values())
     if skipped:
         print(f"skipped videos and the reasons: {OUT / SKIPPED_FILE}")

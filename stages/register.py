@@ -31,7 +31,10 @@ def main() -> None:
     top1 = json.loads(EVAL_METRICS.read_text())["top1"]
     with tracking.continue_run(CHECKPOINT.parent):
         info = serving.log_model(
-            CHECKPOINT, example_video(VALIDATION), clips=evaluate.clips, crops=evaluate.crops,
+            CHECKPOINT,
+            example_video(VALIDATION),
+            clips=evaluate.clips,
+            crops=evaluate.crops,
             registered_model_name=register.name,
         )
         version = str(info.registered_model_version)

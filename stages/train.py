@@ -41,25 +41,43 @@ def main() -> None:
         return
     class_names = json.loads(CLASSES.read_text(encoding="utf-8"))
     key = run_key(model_cfg, train_cfg, STORE, class_names)
-    with tracking.training_run(config.load_params(), CHECKPOINTS, key, data_roots=[data.root, "data"], store=STORE,
-                               class_names=class_names) as run:
+    with tracking.training_run(
+        config.load_params(), CHECKPOINTS, key, data_roots=[data.root, "data"], store=STORE, class_names=class_names
+    ) as run:
         if run is not None:
             mlflow.set_tag("world_size", os.environ.get("WORLD_SIZE", "1"))  # what `auto` came to, over all nodes
-        history = fit(model_cfg, train_cfg, STORE, class_names, checkpoints=CHECKPOINTS,
-                      on_epoch=tracking.log_epoch if run is not None else None)
+        history = fit(
+            model_cfg,
+            train_cfg,
+            STORE,
+            class_names,
+            checkpoints=CHECKPOINTS,
+            on_epoch=tracking.log_epoch if run is not None else None,
+        )
         if is_main_process():
             write_history(history, PLOTS)
             best = max(history, key=lambda m: m["val_top1"])
             METRICS.parent.mkdir(parents=True, exist_ok=True)
-            METRICS.write_text(json.dumps({"best_epoch": best["epoch"], "best_val_top1": best["val_top1"],
-                                           "final_train_loss": history[-1]["train_loss"]}, indent=2) + "\n")
+            METRICS.write_text(
+                json.dumps(
+                    {
+                        "best_epoch": best["epoch"],
+                        "best_val_top1": best["val_top1"],
+                        "final_train_loss": history[-1]["train_loss"],
+                    },
+                    indent=2,
+                )
+                + "\n"
+            )
             if run is not None:
                 tracking.log_history(history)
                 mlflow.log_metrics({"best_val_top1": best["val_top1"], "best_epoch": best["epoch"]})
                 for path in (METRICS, PLOTS):
                     mlflow.log_artifact(str(path), "training")
                 mlflow.log_artifact(str(STORE / SKIPPED_FILE), "data")  # the videos the store had to skip
-            print(f"best validation top-1 {best['val_top1']:.1f}% at epoch {best['epoch']}; model in {CHECKPOINTS}/best.pt")
+            print(
+                f"best validation top-1 {best['val_top1']:.1f}% at epoch {best['epoch']}; model in {CHECKPOINTS}/best.pt"
+            )
     cleanup()
 
 

@@ -32,7 +32,7 @@ def moving_square(frames: int = 24, height: int = 48, width: int = 64, seed: int
     video = np.repeat(rng.integers(40, 90, (1, height, width, 3), dtype=np.uint8), frames, axis=0)
     for t in range(frames):
         x = int(t * (width - 12) / max(frames - 1, 1))
-        video[t, height // 3: height // 3 + 12, x: x + 12] = (230, 40, 40)
+        video[t, height // 3 : height // 3 + 12, x : x + 12] = (230, 40, 40)
     return video
 
 
@@ -42,7 +42,8 @@ def write_dataset(root: Path, labels: dict[str, str], splits: dict[str, list[dic
     (root / "labels" / "something-something-v2-labels.json").write_text(json.dumps(labels), encoding="utf-8")
     for split, entries in splits.items():
         (root / "labels" / f"something-something-v2-{split}.json").write_text(
-            json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+            json.dumps(entries, ensure_ascii=False), encoding="utf-8"
+        )
     return root
 
 
@@ -52,6 +53,7 @@ def make_video():
         video = moving_square(frames, height, width, seed)
         write_video(path, video)
         return video
+
     return make
 
 
@@ -69,8 +71,15 @@ class _Unseekable(io.RawIOBase):
         return len(b)
 
 
-def encode(frames: np.ndarray, fmt: str = "webm", fps: int = 12, *, times: list[float] | None = None,
-           rotation: int | None = None, streamed: bool = False) -> bytes:
+def encode(
+    frames: np.ndarray,
+    fmt: str = "webm",
+    fps: int = 12,
+    *,
+    times: list[float] | None = None,
+    rotation: int | None = None,
+    streamed: bool = False,
+) -> bytes:
     """Encode frames as real recorders write them: at `fps`, or at the given `times` (seconds, a variable
     frame rate), with rotation metadata (`rotation` degrees counter-clockwise, as phones store portrait
     video), or `streamed` to a stream that cannot seek (no duration, no cues: MediaRecorder's webm)."""

@@ -7,15 +7,30 @@ from ssv2.config import ParamsError, StoreConfig, TrainConfig
 
 def test_repository_params_load(tmp_path):
     from conftest import REPO
+
     params = config.load_params(REPO / "params.yaml")
-    for cls, section in [(config.DataConfig, "data"), (config.SampleConfig, "sample"), (StoreConfig, "store"),
-                         (config.ModelConfig, "model"), (TrainConfig, "train"), (config.EvaluateConfig, "evaluate")]:
+    for cls, section in [
+        (config.DataConfig, "data"),
+        (config.SampleConfig, "sample"),
+        (StoreConfig, "store"),
+        (config.ModelConfig, "model"),
+        (TrainConfig, "train"),
+        (config.EvaluateConfig, "evaluate"),
+    ]:
         assert isinstance(config.from_dict(cls, params[section], section), cls)
 
 
 def _store(**overrides):
-    return {"codec": "raw", "short_side": 64, "max_frames": 96, "min_frames": 8, "quality": 90, "workers": 0,
-            "shard_videos": 128, **overrides}
+    return {
+        "codec": "raw",
+        "short_side": 64,
+        "max_frames": 96,
+        "min_frames": 8,
+        "quality": 90,
+        "workers": 0,
+        "shard_videos": 128,
+        **overrides,
+    }
 
 
 def test_ints_are_accepted_for_floats_but_not_bools_for_ints():
@@ -24,11 +39,14 @@ def test_ints_are_accepted_for_floats_but_not_bools_for_ints():
         config.from_dict(StoreConfig, _store(short_side=True), "store")
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"short_side": "64"}, r"params.yaml: store.short_side must be int, got str '64'"),
-    ({"codec": "png"}, r"store.codec must be one of raw, jpeg, got 'png'"),
-    ({"extra": 1}, r"unknown key\(s\) store.extra"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"short_side": "64"}, r"params.yaml: store.short_side must be int, got str '64'"),
+        ({"codec": "png"}, r"store.codec must be one of raw, jpeg, got 'png'"),
+        ({"extra": 1}, r"unknown key\(s\) store.extra"),
+    ],
+)
 def test_bad_values_name_the_key(overrides, message):
     with pytest.raises(ParamsError, match=message):
         config.from_dict(StoreConfig, _store(**overrides), "store")
@@ -56,20 +74,24 @@ def test_missing_file_section_and_key(tmp_path):
 
 
 # The out-of-range values a user tried (issue 11): each stops the load of its section, naming the key.
-@pytest.mark.parametrize("section, key, value, message", [
-    ("train", "frames", 0, "train.frames must be positive, got 0"),
-    ("train", "batch_size", 0, "train.batch_size must be positive, got 0"),
-    ("train", "lr", -1, r"train.lr must be in \(0, 10\], got -1"),
-    ("train", "label_smoothing", 5, r"train.label_smoothing must be in \[0, 1\), got 5"),
-    ("train", "epochs", 0, "train.epochs must be positive, got 0"),
-    ("train", "momentum", 1.5, r"train.momentum must be in \[0, 1\)"),
-    ("store", "short_side", 0, "store.short_side must be at least 16, got 0"),
-    ("store", "quality", 0, r"store.quality must be in \[1, 100\]"),
-    ("evaluate", "clips", 0, "evaluate.clips must be positive, got 0"),
-    ("evaluate", "batch_size", -4, "evaluate.batch_size must be positive, got -4"),
-])
+@pytest.mark.parametrize(
+    "section, key, value, message",
+    [
+        ("train", "frames", 0, "train.frames must be positive, got 0"),
+        ("train", "batch_size", 0, "train.batch_size must be positive, got 0"),
+        ("train", "lr", -1, r"train.lr must be in \(0, 10\], got -1"),
+        ("train", "label_smoothing", 5, r"train.label_smoothing must be in \[0, 1\), got 5"),
+        ("train", "epochs", 0, "train.epochs must be positive, got 0"),
+        ("train", "momentum", 1.5, r"train.momentum must be in \[0, 1\)"),
+        ("store", "short_side", 0, "store.short_side must be at least 16, got 0"),
+        ("store", "quality", 0, r"store.quality must be in \[1, 100\]"),
+        ("evaluate", "clips", 0, "evaluate.clips must be positive, got 0"),
+        ("evaluate", "batch_size", -4, "evaluate.batch_size must be positive, got -4"),
+    ],
+)
 def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message):
     from conftest import REPO
+
     params = config.load_params(REPO / "params.yaml")
     params[section][key] = value
     path = tmp_path / "params.yaml"
@@ -78,15 +100,23 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
         config.load(config.SECTIONS[section], section, path)
 
 
-@pytest.mark.parametrize("changes, section, message", [
-    ({"train.crop": 80}, "train", r"train.crop must be at most store.short_side .*got train.crop=80, store.short_side=64"),
-    ({"train.crop": 80}, "store", r"train.crop must be at most store.short_side"),
-    ({"model.pretrained": "r3d.pth", "model.width": 16}, "model", "model.pretrained needs model.width 64"),
-    ({"store.min_frames": 200}, "store", "store.min_frames must be at most store.max_frames"),
-    ({"tune.n_trials": None, "tune.timeout": None}, "tune", "both null"),
-])
+@pytest.mark.parametrize(
+    "changes, section, message",
+    [
+        (
+            {"train.crop": 80},
+            "train",
+            r"train.crop must be at most store.short_side .*got train.crop=80, store.short_side=64",
+        ),
+        ({"train.crop": 80}, "store", r"train.crop must be at most store.short_side"),
+        ({"model.pretrained": "r3d.pth", "model.width": 16}, "model", "model.pretrained needs model.width 64"),
+        ({"store.min_frames": 200}, "store", "store.min_frames must be at most store.max_frames"),
+        ({"tune.n_trials": None, "tune.timeout": None}, "tune", "both null"),
+    ],
+)
 def test_cross_key_rules(tmp_path, changes, section, message):
     from conftest import REPO
+
     params = config.load_params(REPO / "params.yaml")
     for key, value in changes.items():
         s, k = key.split(".")
@@ -100,11 +130,14 @@ def test_cross_key_rules(tmp_path, changes, section, message):
 def test_a_stage_stops_on_a_bad_value_before_any_work(tmp_path):
     import subprocess
     import sys
+
     from conftest import REPO
+
     params = config.load_params(REPO / "params.yaml")
     params["train"]["frames"] = 0
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    result = subprocess.run([sys.executable, str(REPO / "stages" / "train.py")], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "stages" / "train.py")], cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "train.frames must be positive, got 0" in result.stderr
     assert not (tmp_path / "models").exists() and not (tmp_path / "mlflow.db").exists()

@@ -42,17 +42,22 @@ def test_resize_view_squeezes_the_box_into_the_square():
     view = resize_view(frames, (0, 0, 40, 80), 20)
     assert view.shape == (3, 2, 20, 20) and view.dtype == torch.uint8
     assert (view[..., :9] == 0).all() and (view[..., 11:] == 200).all()
-    assert torch.equal(resize_view(frames, (0, 30, 20, 20), 20), torch.from_numpy(frames[:, :20, 30:50]).permute(3, 0, 1, 2))
+    assert torch.equal(
+        resize_view(frames, (0, 30, 20, 20), 20), torch.from_numpy(frames[:, :20, 30:50]).permute(3, 0, 1, 2)
+    )
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     from conftest import moving_square
     from ssv2.video import write_video
+
     root = tmp_path_factory.mktemp("store")
     for i in range(3):
         write_video(root / f"{i}.webm", moving_square(20 + 4 * i, 48, 64, seed=i))
-    table = pd.DataFrame({"id": ["0", "1", "2"], "label": [0, 1, 2], "video": [str(root / f"{i}.webm") for i in range(3)]})
+    table = pd.DataFrame(
+        {"id": ["0", "1", "2"], "label": [0, 1, 2], "video": [str(root / f"{i}.webm") for i in range(3)]}
+    )
     materialise({"train": table}, root / "store", codec="raw", short_side=32, max_frames=64, min_frames=8, workers=1)
     return root / "store" / "train"
 

@@ -41,8 +41,16 @@ def test_imports_are_followed_through_other_modules_and_functions(tmp_path):
     (tmp_path / "ssv2" / "c.py").write_text("")
     (tmp_path / "ssv2" / "unused.py").write_text("")
     assert code_deps(tmp_path / "stages" / "s.py", tmp_path) == [
-        "stages/s.py", "ssv2/__init__.py", "ssv2/a.py", "ssv2/c.py", "ssv2/e.py", "ssv2/sub/__init__.py",
-        "ssv2/sub/b.py", "ssv2/sub/d.py", "ssv2/table.txt"]
+        "stages/s.py",
+        "ssv2/__init__.py",
+        "ssv2/a.py",
+        "ssv2/c.py",
+        "ssv2/e.py",
+        "ssv2/sub/__init__.py",
+        "ssv2/sub/b.py",
+        "ssv2/sub/d.py",
+        "ssv2/table.txt",
+    ]
 
 
 def run(args: list[str], cwd: Path) -> str:
@@ -56,8 +64,9 @@ def run(args: list[str], cwd: Path) -> str:
 def committed_repo(tmp_path) -> Path:
     """A git + DVC copy of the repository whose dvc.lock records every stage as run, without running any."""
     copy = tmp_path / "repo"
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     for name in files:
         if (REPO / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)

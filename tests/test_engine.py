@@ -141,8 +141,9 @@ def test_accumulated_batches_step_as_one_batch():
         optimizer = build_optimizer(model, "sgd", lr=0.5, momentum=0.9, weight_decay=0.0)
         scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=2, warmup_epochs=0)
         batches = [(clips[a:b], target[a:b]) for a, b in zip(bounds, bounds[1:])]
-        metrics = train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, "cpu", 1,
-                                  accumulate=accumulate, progress=False)
+        metrics = train_one_epoch(
+            model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, "cpu", 1, accumulate=accumulate, progress=False
+        )
         return model, scheduler.last_epoch, metrics
 
     whole, steps, metrics = train([0, 4, 8], accumulate=1)

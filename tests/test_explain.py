@@ -48,7 +48,11 @@ def test_gallery_picks_reversal_pairs_first_one_right_one_wrong():
     targets = torch.tensor([0, 0, 3, 2, 2, 1, 3])
     pred = torch.tensor([0, 0, 3, 1, 2, 1, 0])
     assert gallery_picks(pred, targets, names, classes=3) == [
-        (5, "correct"), (4, "correct"), (3, "confused"), (0, "correct")]
+        (5, "correct"),
+        (4, "correct"),
+        (3, "confused"),
+        (0, "correct"),
+    ]
     assert gallery_picks(pred, targets, names, classes=1) == [(5, "correct")]
 
 

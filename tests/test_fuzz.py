@@ -3,7 +3,6 @@ and runs of zeros of real webm (seekable and live) and mp4 files. Each mutant is
 process under a time limit: it must decode or be refused with a VideoError; any other exception, a
 crash of the worker or a hang fails the test."""
 
-import multiprocessing
 import traceback
 
 import numpy as np
@@ -28,12 +27,18 @@ def mutants(files: dict[str, bytes], seed: int = 0):
                 mutant[position] ^= 1 << int(rng.integers(8))
             yield f"{name} bit flips {i}", bytes(mutant)
         for size in (4, 16, 64, 256):
-            for kind, fill in (("random", rng.integers(0, 256, size, dtype=np.uint8).tobytes()), ("zeros", bytes(size))):
+            for kind, fill in (
+                ("random", rng.integers(0, 256, size, dtype=np.uint8).tobytes()),
+                ("zeros", bytes(size)),
+            ):
                 yield f"{name} header overwritten ({size} {kind} bytes)", fill + data[size:]
         for i in range(15):
             start = int(rng.integers(0, n))
             length = int(rng.integers(1, max(2, n // 8)))
-            yield f"{name} zero run {i} at {start}", data[:start] + bytes(min(length, n - start)) + data[start + length:]
+            yield (
+                f"{name} zero run {i} at {start}",
+                data[:start] + bytes(min(length, n - start)) + data[start + length :],
+            )
         for other, tail in files.items():
             yield f"{name} + {other}", data + tail
         yield f"{name} + garbage", data + rng.integers(0, 256, 4096, dtype=np.uint8).tobytes()
@@ -87,7 +92,9 @@ def test_every_mutant_decodes_or_is_refused_with_a_reason(capsys):
             worker.kill()
     total = sum(len(v) for v in outcomes.values()) + len(failures)
     with capsys.disabled():
-        print(f"\nfuzz: {total} mutated files: {len(outcomes['decoded'])} decoded, {len(outcomes['refused'])} "
-              f"refused with a reason, {len(failures)} crashes or hangs")
+        print(
+            f"\nfuzz: {total} mutated files: {len(outcomes['decoded'])} decoded, {len(outcomes['refused'])} "
+            f"refused with a reason, {len(failures)} crashes or hangs"
+        )
     assert not failures, "\n".join(failures)
     assert total > 250 and outcomes["decoded"] and outcomes["refused"]

@@ -5,8 +5,25 @@ import sys
 
 from conftest import REPO
 
-CORE = ["config", "paths", "annotations", "classes", "video", "store", "sample", "data", "models", "engine",
-        "checkpoint", "distributed", "training", "inference", "predict", "report", "deps"]
+CORE = [
+    "config",
+    "paths",
+    "annotations",
+    "classes",
+    "video",
+    "store",
+    "sample",
+    "data",
+    "models",
+    "engine",
+    "checkpoint",
+    "distributed",
+    "training",
+    "inference",
+    "predict",
+    "report",
+    "deps",
+]
 
 
 def test_core_modules_import_without_mlflow_or_optuna_and_choose_no_plot_backend():

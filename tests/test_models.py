@@ -92,6 +92,7 @@ def replicate_time_padding(model: torch.nn.Module) -> None:
     A clip of identical frames then looks the same to every kernel as the middle of an endless
     static video, where the I3D equivalence holds exactly.
     """
+
     def pad(conv, inputs):
         return torch.nn.functional.pad(inputs[0], (0, 0, 0, 0, conv.time_padding, conv.time_padding), mode="replicate")
 
@@ -122,7 +123,9 @@ def test_inflated_imagenet_resnet_gives_the_2d_activations_on_a_static_clip(tmp_
 
 def test_inflated_resnet_of_another_depth_is_an_error(tmp_path):
     imagenet_resnet(18, tmp_path / "resnet18.pth")
-    with pytest.raises(ValueError, match="resnet18.pth: holds a 2D ResNet \\(inflated\\) of depth 18, but the model is an R3D-50"):
+    with pytest.raises(
+        ValueError, match="resnet18.pth: holds a 2D ResNet \\(inflated\\) of depth 18, but the model is an R3D-50"
+    ):
         build_model(50, 5, pretrained=tmp_path / "resnet18.pth")
 
 

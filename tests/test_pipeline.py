@@ -45,8 +45,9 @@ def set_params(repo: Path, changes: dict) -> None:
 def repo(tmp_path) -> Path:
     """A git + DVC copy of the tracked files of this repository, with tiny params."""
     copy = tmp_path / "repo"
-    files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True,
-                           text=True, check=True).stdout.split()
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
     for name in files:
         if (REPO / name).is_file():
             (copy / name).parent.mkdir(parents=True, exist_ok=True)
@@ -71,16 +72,28 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     assert "shuffled_top1" in run(["dvc", "metrics", "show"], repo)
     assert list((repo / "eval/gallery").glob("* - correct - *.png"))
     plots = json.loads(run(["dvc", "plots", "show", "--json"], repo))["data"]
-    assert sorted(plots) == sorted(["Loss", "Top-1 accuracy (%)", "Learning rate", "Confusion matrix (validation)",
-                                    "eval/confusion.png", "eval/per_class.png"])  # each drawn once
+    assert sorted(plots) == sorted(
+        [
+            "Loss",
+            "Top-1 accuracy (%)",
+            "Learning rate",
+            "Confusion matrix (validation)",
+            "eval/confusion.png",
+            "eval/per_class.png",
+        ]
+    )  # each drawn once
 
     assert "up to date" in run(["dvc", "status"], repo)
     second = run(["dvc", "repro"], repo)
     assert "Running stage" not in second
 
     # A sweep's best params, applied the documented way: the next repro trains exactly them.
-    best = {"study": "ssv2", "trial": 3, "val_top1": 50.0,
-            "params": {"train.lr": 0.02, "train.frames": 8, "model.depth": 18}}
+    best = {
+        "study": "ssv2",
+        "trial": 3,
+        "val_top1": 50.0,
+        "params": {"train.lr": 0.02, "train.frames": 8, "model.depth": 18},
+    }
     (repo / "tune").mkdir()
     (repo / "tune/best_params.yaml").write_text(yaml.safe_dump(best))
     run([sys.executable, "-m", "ssv2.tune", "apply"], repo)
@@ -117,7 +130,9 @@ def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path)
     assert "13 train" not in out and "16 train" in out  # 13 classes + 3 broken entries
     skipped = pd.read_csv(repo / "data/store/skipped.csv", dtype={"id": str})
     train = json.loads((elsewhere / "labels/something-something-v2-train.json").read_text())
-    broken_ids = {e["id"] for e in train} - set(pd.read_csv(repo / "data/store/train/videos.csv", dtype={"id": str})["id"])
+    broken_ids = {e["id"] for e in train} - set(
+        pd.read_csv(repo / "data/store/train/videos.csv", dtype={"id": str})["id"]
+    )
     assert set(skipped["id"]) == broken_ids and len(broken_ids) == 3
     assert {r.split(":")[0] for r in skipped["reason"]} == {"missing", "truncated", "empty"}
 

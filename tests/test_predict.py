@@ -23,8 +23,23 @@ from ssv2.store import ClipStore, materialise
 from ssv2.training import inference_state
 from ssv2.video import VideoError, write_video
 
-TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=False, reverse=False, epochs=1, batch_size=2, optimizer="sgd", lr=0.01,
-                    momentum=0.9, weight_decay=0.0, warmup_epochs=0, label_smoothing=0.0, workers=0)
+TRAIN = TrainConfig(
+    seed=0,
+    frames=4,
+    crop=32,
+    scale=[0.7, 1.0],
+    flip=False,
+    reverse=False,
+    epochs=1,
+    batch_size=2,
+    optimizer="sgd",
+    lr=0.01,
+    momentum=0.9,
+    weight_decay=0.0,
+    warmup_epochs=0,
+    label_smoothing=0.0,
+    workers=0,
+)
 SHORT_SIDE = 40
 
 
@@ -32,7 +47,9 @@ def write_checkpoint(path: Path, class_names: list[str]) -> Path:
     """A checkpoint as training writes it, with random weights."""
     torch.manual_seed(0)
     model = build_model(18, len(class_names), width=16, centre=True, pool="max").eval()
-    save_checkpoint(path, inference_state(model, ModelConfig(18, 16, "max", True, None), TRAIN, class_names, SHORT_SIDE))
+    save_checkpoint(
+        path, inference_state(model, ModelConfig(18, 16, "max", True, None), TRAIN, class_names, SHORT_SIDE)
+    )
     return path
 
 
@@ -78,11 +95,19 @@ def test_video_views_too_small():
 def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, clips, crops):
     """The same probabilities as the evaluate stage's loop over the clip store, for webm and mp4."""
     table = pd.DataFrame({"id": list(videos), "label": [0, 1, 2], "video": [str(p) for p in videos.values()]})
-    materialise({"validation": table}, tmp_path / "store", codec="raw", short_side=SHORT_SIDE, max_frames=96,
-                min_frames=1, workers=1)
+    materialise(
+        {"validation": table},
+        tmp_path / "store",
+        codec="raw",
+        short_side=SHORT_SIDE,
+        max_frames=96,
+        min_frames=1,
+        workers=1,
+    )
     classifier = Classifier(checkpoint, clips=clips, crops=crops)
-    views = ClipDataset(ClipStore(tmp_path / "store/validation"), TRAIN.frames, TRAIN.crop, train=False,
-                        clips=clips, crops=crops)
+    views = ClipDataset(
+        ClipStore(tmp_path / "store/validation"), TRAIN.frames, TRAIN.crop, train=False, clips=clips, crops=crops
+    )
     expected, _ = predict(classifier.model, DataLoader(views, batch_size=3), "cpu", progress=False)
     actual = torch.stack([classifier.probabilities(path) for path in videos.values()])
     torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-6)
@@ -117,8 +142,20 @@ def test_cli_prints_top5_for_webm_and_mp4(tmp_path, checkpoint, videos, names):
     garbage.write_bytes(os.urandom(2000))
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     result = subprocess.run(
-        [sys.executable, "-m", "ssv2.predict", str(videos["webm"]), str(garbage), str(videos["mp4"]),
-         "--checkpoint", str(checkpoint)], cwd=tmp_path, env=env, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "ssv2.predict",
+            str(videos["webm"]),
+            str(garbage),
+            str(videos["mp4"]),
+            "--checkpoint",
+            str(checkpoint),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 1  # one video failed; the others are still classified
     assert f"{garbage}: unreadable" in result.stderr

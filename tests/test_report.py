@@ -13,12 +13,20 @@ def test_per_class_table_worst_first_absent_last():
 
 
 def test_confused_pairs_by_count_then_share():
-    confusion = torch.tensor([[5, 2, 0],
-                              [1, 0, 2],   # class 1: 2 of 3 go to class 2
-                              [0, 1, 9]])
+    confusion = torch.tensor(
+        [
+            [5, 2, 0],
+            [1, 0, 2],  # class 1: 2 of 3 go to class 2
+            [0, 1, 9],
+        ]
+    )
     pairs = confused_pairs(confusion, ["a", "b", "c"])
     assert [(p["actual"], p["predicted"], p["count"]) for p in pairs] == [
-        ("b", "c", 2), ("a", "b", 2), ("b", "a", 1), ("c", "b", 1)]
+        ("b", "c", 2),
+        ("a", "b", 2),
+        ("b", "a", 1),
+        ("c", "b", 1),
+    ]
     assert pairs[0]["share"] == 100 * 2 / 3
     assert len(confused_pairs(confusion, ["a", "b", "c"], top=1)) == 1
     assert confused_pairs(torch.eye(3, dtype=torch.long), ["a", "b", "c"]) == []

@@ -8,10 +8,20 @@ import pytest
 import yaml
 
 import ssv2.sample as sample
-from ssv2.config import ParamsError
 from conftest import sample_config
-from ssv2.sample import (DRAWABLE, FORWARD, LAYOUT, REVERSED, draw_video, fill, make_sample, plan_sample, template,
-                         video_rng)
+from ssv2.config import ParamsError
+from ssv2.sample import (
+    DRAWABLE,
+    FORWARD,
+    LAYOUT,
+    REVERSED,
+    draw_video,
+    fill,
+    make_sample,
+    plan_sample,
+    template,
+    video_rng,
+)
 from ssv2.video import VideoError, decode_video
 
 REPO = Path(__file__).parent.parent
@@ -50,8 +60,10 @@ def test_classes_are_real_ssv2_names(ssv2_names):
 def test_template_and_label():
     assert template("Covering something with something") == "Covering [something] with [something]"
     assert template("Moving away from something with your camera") == "Moving away from [something] with your camera"
-    assert fill("Covering [something] with [something]", ('a "red" cup, small', "日本茶の缶")) == \
-        'covering a "red" cup, small with 日本茶の缶'
+    assert (
+        fill("Covering [something] with [something]", ('a "red" cup, small', "日本茶の缶"))
+        == 'covering a "red" cup, small with 日本茶の缶'
+    )
 
 
 def test_layout_and_schema(root, ssv2_names):
@@ -123,8 +135,11 @@ def test_broken_entries_fail_for_their_reason(root):
 def test_deterministic_whatever_the_workers(root, tmp_path):
     make_sample(tmp_path / "again", CFG, workers=1)
     assert files(tmp_path / "again") == files(root)
-    make_sample(tmp_path / "other", sample_config(seed=SEED + 1, train_per_class=1, validation_per_class=0,
-                                                  test_per_class=0, broken=0), workers=1)
+    make_sample(
+        tmp_path / "other",
+        sample_config(seed=SEED + 1, train_per_class=1, validation_per_class=0, test_per_class=0, broken=0),
+        workers=1,
+    )
     other = files(tmp_path / "other")
     assert other[LAYOUT["train"]] != files(root)[LAYOUT["train"]]
     videos = {k: v for k, v in files(root).items() if k.endswith(".webm")}
@@ -163,7 +178,7 @@ def pan_shift(video: np.ndarray) -> float:
     gray = video.astype(np.float32).mean(-1)
     width, total = gray.shape[2], 0
     for a, b in zip(gray[:-1], gray[1:]):
-        errors = {d: np.abs(b[:, 20 + d: width - 20 + d] - a[:, 20: width - 20]).mean() for d in range(-20, 21)}
+        errors = {d: np.abs(b[:, 20 + d : width - 20 + d] - a[:, 20 : width - 20]).mean() for d in range(-20, 21)}
         total += min(errors, key=errors.get)
     return total
 
@@ -180,10 +195,15 @@ def test_forward_motions_go_the_right_way(index):
     assert right[-1, 1] - right[0, 1] > 25
     down = centroids(draw_video("Moving something down", video_rng(7, "train", index), CLEAN))
     assert down[-1, 0] - down[0, 0] > 25
-    closer = spread(draw_video("Moving something and something closer to each other", video_rng(7, "train", index), CLEAN))
+    closer = spread(
+        draw_video("Moving something and something closer to each other", video_rng(7, "train", index), CLEAN)
+    )
     assert closer[0] - closer[-1] > 5
     # Turning the camera left slides the scene to the right.
-    assert pan_shift(draw_video("Turning the camera left while filming something", video_rng(7, "train", index), CLEAN)) > 40
+    assert (
+        pan_shift(draw_video("Turning the camera left while filming something", video_rng(7, "train", index), CLEAN))
+        > 40
+    )
 
 
 def test_failed_build_keeps_the_old_dataset(tmp_path, monkeypatch):

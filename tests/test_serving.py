@@ -73,9 +73,25 @@ def server(store):
     bin_dir = Path(sys.executable).parent  # mlflow and the uvicorn it runs, from this environment
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
     process = subprocess.Popen(
-        [str(bin_dir / "mlflow"), "models", "serve", "-m", f"models:/{NAME}@champion", "--env-manager", "local",
-         "-h", "127.0.0.1", "-p", str(port)],
-        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+        [
+            str(bin_dir / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            f"models:/{NAME}@champion",
+            "--env-manager",
+            "local",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -103,8 +119,9 @@ def invoke(url: str, payload) -> requests.Response:
 
 
 def test_a_webm_and_an_mp4_in_one_request(server, store, videos, ssv2_names):
-    response = invoke(server, {"dataframe_split": {"columns": ["video"],
-                                                   "data": [[b64(videos["webm"])], [b64(videos["mp4"])]]}})
+    response = invoke(
+        server, {"dataframe_split": {"columns": ["video"], "data": [[b64(videos["webm"])], [b64(videos["mp4"])]]}}
+    )
     assert response.status_code == 200, response.text
     predictions = response.json()["predictions"]
     assert len(predictions) == 2
@@ -131,8 +148,10 @@ BAD = {
     "not base64": ({"dataframe_records": [{"video": "abc"}]}, "Incorrect padding"),
     "not json": ("{", "valid JSON"),
     "too many videos": ({"dataframe_split": {"columns": ["video"], "data": [[""]] * 17}}, "at most 16"),
-    "one frame": ({"dataframe_split": {"columns": ["video"], "data": [[b64(encode_video(moving_square(1, 48, 64)))]]}},
-                  "too short: 1 frames"),
+    "one frame": (
+        {"dataframe_split": {"columns": ["video"], "data": [[b64(encode_video(moving_square(1, 48, 64)))]]}},
+        "too short: 1 frames",
+    ),
     "16x16": ({"inputs": {"video": [b64(encode_video(moving_square(12, 16, 16)))]}}, "too small: 16x16"),
 }
 
@@ -143,8 +162,9 @@ def test_bad_requests_get_4xx_and_the_server_keeps_serving(server, videos, case)
     if case == "truncated":
         payload = {"dataframe_split": {"columns": ["video"], "data": [[b64(videos["truncated"])]]}}
     if isinstance(payload, str):
-        response = requests.post(f"{server}/invocations", data=payload, timeout=60,
-                                 headers={"Content-Type": "application/json"})
+        response = requests.post(
+            f"{server}/invocations", data=payload, timeout=60, headers={"Content-Type": "application/json"}
+        )
     else:
         response = invoke(server, payload)
     assert 400 <= response.status_code < 500, response.text
@@ -153,11 +173,14 @@ def test_bad_requests_get_4xx_and_the_server_keeps_serving(server, videos, case)
     assert invoke(server, {"dataframe_records": [{"video": b64(videos["webm"])}]}).status_code == 200
 
 
-@pytest.mark.parametrize("payload", [
-    lambda v: {"instances": [{"video": v}]},
-    lambda v: {"inputs": {"video": [v]}},
-    lambda v: {"inputs": [{"video": v}]},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        lambda v: {"instances": [{"video": v}]},
+        lambda v: {"inputs": {"video": [v]}},
+        lambda v: {"inputs": [{"video": v}]},
+    ],
+)
 def test_instances_and_inputs_formats(server, videos, payload):
     response = invoke(server, payload(b64(videos["webm"])))
     assert response.status_code == 200, response.text

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
-
 from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, decode_batch, materialise
 from ssv2.video import decode_video, encode_video
 
@@ -21,8 +20,9 @@ def table(videos: dict[str, str], label: int = 0) -> pd.DataFrame:
 
 
 def build(tmp_path, tables, codec="raw", workers=1):
-    return materialise(tables, tmp_path / "store", codec=codec, short_side=32, max_frames=40,
-                       min_frames=8, quality=90, workers=workers)
+    return materialise(
+        tables, tmp_path / "store", codec=codec, short_side=32, max_frames=40, min_frames=8, quality=90, workers=workers
+    )
 
 
 def test_raw_store_round_trip_is_bit_exact(tmp_path, make_video):
@@ -99,8 +99,10 @@ def videos(tmp_path, make_video) -> dict[str, pd.DataFrame]:
     for i in range(16):
         make_video(folder / f"{i}.webm", frames=24 + i, seed=i)
     (folder / "1.webm").write_bytes(b"")
-    return {"train": table({str(i): folder / f"{i}.webm" for i in range(12)}),
-            "validation": table({str(i): folder / f"{i}.webm" for i in range(12, 16)}, label=1)}
+    return {
+        "train": table({str(i): folder / f"{i}.webm" for i in range(12)}),
+        "validation": table({str(i): folder / f"{i}.webm" for i in range(12, 16)}, label=1),
+    }
 
 
 def assert_same_store(a, b) -> None:
@@ -123,8 +125,13 @@ def start_build(tables: dict[str, pd.DataFrame], out, params: dict, preexec=None
         "tables, out, params = pickle.load(sys.stdin.buffer)\n"
         "materialise(tables, out, **params)\n"
     )
-    process = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stderr=subprocess.PIPE,
-                               preexec_fn=preexec, env={**os.environ, "PYTHONPATH": str(REPO)})
+    process = subprocess.Popen(
+        [sys.executable, "-c", script],
+        stdin=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=preexec,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     process.stdin.write(pickle.dumps((tables, str(out), params)))
     process.stdin.close()
     return process
@@ -156,13 +163,16 @@ def test_a_build_killed_by_sigkill_resumes_and_equals_a_clean_build(tmp_path, vi
     assert not partial.exists()
     materialise(videos, tmp_path / "clean" / "store", **SHARDED)
     assert_same_store(out, tmp_path / "clean" / "store")
-    assert pd.read_csv(out / SKIPPED_FILE, dtype={"id": str})["id"].tolist() == ["1"]  # from a shard built before the kill
+    assert pd.read_csv(out / SKIPPED_FILE, dtype={"id": str})["id"].tolist() == [
+        "1"
+    ]  # from a shard built before the kill
 
 
 def limit_file_size(limit: int):
     def limit_it():
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG, as on a full disk
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
     return limit_it
 
 

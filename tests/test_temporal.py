@@ -45,10 +45,16 @@ def test_temporal_metrics_by_hand():
     reversed_probs = torch.eye(3)[[2, 0, 1, 2]]
     shuffled_probs = torch.eye(3)[[0, 1, 0, 0]]
     metrics = temporal_metrics(reversed_probs, shuffled_probs, targets, NAMES)
-    assert metrics == {"shuffled_top1": 50.0, "reversed_top1": 50.0,
-                       "reversed_pairs_as_partner": pytest.approx(100 / 3), "reversed_pairs_as_own": pytest.approx(100 / 3)}
+    assert metrics == {
+        "shuffled_top1": 50.0,
+        "reversed_top1": 50.0,
+        "reversed_pairs_as_partner": pytest.approx(100 / 3),
+        "reversed_pairs_as_own": pytest.approx(100 / 3),
+    }
 
 
 def test_temporal_metrics_without_reversal_pairs():
-    metrics = temporal_metrics(torch.eye(2), torch.eye(2), torch.tensor([0, 1]), ["Holding something", "Tearing something"])
+    metrics = temporal_metrics(
+        torch.eye(2), torch.eye(2), torch.tensor([0, 1]), ["Holding something", "Tearing something"]
+    )
     assert metrics["shuffled_top1"] == 100.0 and math.isnan(metrics["reversed_pairs_as_partner"])

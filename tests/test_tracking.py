@@ -25,26 +25,47 @@ from ssv2.video import write_video
 NAMES = ["Moving something down", "Moving something up", "Holding something"]
 TINY = {
     "store": {"short_side": 40},
-    "train": {"frames": 4, "crop": 32, "epochs": 2, "batch_size": 4, "workers": 0, "warmup_epochs": 0,
-              "optimizer": "sgd", "lr": 0.01},
+    "train": {
+        "frames": 4,
+        "crop": 32,
+        "epochs": 2,
+        "batch_size": 4,
+        "workers": 0,
+        "warmup_epochs": 0,
+        "optimizer": "sgd",
+        "lr": 0.01,
+    },
     "evaluate": {"batch_size": 4},
     "register": {"name": "tiny"},
 }
-LOCK = {"schema": "2.0", "stages": {
-    "parse": {"cmd": "python stages/parse.py",
-              "deps": [{"path": "ssv2/annotations.py", "hash": "md5", "md5": "c0de"},
-                       {"path": "data/sample/labels/something-something-v2-labels.json", "hash": "md5",
-                        "md5": "1abe1"}],
-              "outs": [{"path": "data/parsed", "hash": "md5", "md5": "9a25ed.dir"}]},
-    "materialise": {"cmd": "python stages/materialise.py",
-                    "deps": [{"path": "data/parsed", "hash": "md5", "md5": "9a25ed.dir"}],
-                    "outs": [{"path": "data/store", "hash": "md5", "md5": "5707e.dir"}]},
-}}
+LOCK = {
+    "schema": "2.0",
+    "stages": {
+        "parse": {
+            "cmd": "python stages/parse.py",
+            "deps": [
+                {"path": "ssv2/annotations.py", "hash": "md5", "md5": "c0de"},
+                {"path": "data/sample/labels/something-something-v2-labels.json", "hash": "md5", "md5": "1abe1"},
+            ],
+            "outs": [{"path": "data/parsed", "hash": "md5", "md5": "9a25ed.dir"}],
+        },
+        "materialise": {
+            "cmd": "python stages/materialise.py",
+            "deps": [{"path": "data/parsed", "hash": "md5", "md5": "9a25ed.dir"}],
+            "outs": [{"path": "data/store", "hash": "md5", "md5": "5707e.dir"}],
+        },
+    },
+}
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=cwd,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def make_workspace(root: Path) -> Path:
@@ -56,11 +77,27 @@ def make_workspace(root: Path) -> Path:
             path = root / "videos" / f"{ident}.webm"
             write_video(path, moving_square(12, 48, 64, seed=int(ident)))
             label = i % 3 if split != "test" else -1
-            rows[split].append({"id": ident, "label": label, "class_name": NAMES[label] if label >= 0 else "",
-                                "template": "", "placeholders": "[]", "video": str(path)})
+            rows[split].append(
+                {
+                    "id": ident,
+                    "label": label,
+                    "class_name": NAMES[label] if label >= 0 else "",
+                    "template": "",
+                    "placeholders": "[]",
+                    "video": str(path),
+                }
+            )
     (root / "videos" / "999.webm").write_bytes(b"not a video")  # the store skips and reports it
-    rows["train"].append({"id": "999", "label": 0, "class_name": NAMES[0], "template": "", "placeholders": "[]",
-                          "video": str(root / "videos" / "999.webm")})
+    rows["train"].append(
+        {
+            "id": "999",
+            "label": 0,
+            "class_name": NAMES[0],
+            "template": "",
+            "placeholders": "[]",
+            "video": str(root / "videos" / "999.webm"),
+        }
+    )
     tables = {split: pd.DataFrame(r, columns=COLUMNS) for split, r in rows.items()}
     for split, table in tables.items():
         write_table(table, root / f"data/parsed/{split}.csv")
@@ -98,8 +135,14 @@ def workspace(tmp_path_factory):
 def trained(workspace) -> str:
     """Train, SIGKILL the training once its first epoch is saved, resume it; returns the run id."""
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    process = subprocess.Popen([sys.executable, str(REPO / "stages/train.py")], cwd=workspace, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, str(REPO / "stages/train.py")],
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     while not (workspace / "models/last.pt").exists():
         assert process.poll() is None, f"training ended before its first checkpoint:\n{process.stderr.read()}"
@@ -189,9 +232,15 @@ def test_a_crashing_training_ends_its_run_failed(tmp_path, monkeypatch, workspac
 # ---------------------------------------------------------------- the champion rule
 
 
-@pytest.mark.parametrize("candidate, champion, promote", [
-    (50.0, None, True), (60.0, 50.0, True), (50.0, 50.0, False), (40.0, 50.0, False),
-])
+@pytest.mark.parametrize(
+    "candidate, champion, promote",
+    [
+        (50.0, None, True),
+        (60.0, 50.0, True),
+        (50.0, 50.0, False),
+        (40.0, 50.0, False),
+    ],
+)
 def test_champion_decision(candidate, champion, promote):
     assert tracking.champion_decision(candidate, champion) is promote
 
@@ -251,15 +300,18 @@ def test_champion_moves_only_to_a_better_version(tmp_path, monkeypatch):
 
 
 def test_flatten():
-    assert tracking.flatten({"train": {"lr": 0.05, "flip": False}, "model": {"pretrained": None},
-                             "tune": {"lr": [0.001, 0.1]}}) == {
-        "train.lr": "0.05", "train.flip": "False", "model.pretrained": "None", "tune.lr": "[0.001, 0.1]"}
+    assert tracking.flatten(
+        {"train": {"lr": 0.05, "flip": False}, "model": {"pretrained": None}, "tune": {"lr": [0.001, 0.1]}}
+    ) == {"train.lr": "0.05", "train.flip": "False", "model.pretrained": "None", "tune.lr": "[0.001, 0.1]"}
 
 
 def test_data_hashes_keep_data_paths_only():
     hashes = tracking.data_hashes(LOCK, roots=["data/sample", "data"])
-    assert hashes == {"dvc/data/parsed": "9a25ed.dir", "dvc/data/store": "5707e.dir",
-                      "dvc/data/sample/labels/something-something-v2-labels.json": "1abe1"}
+    assert hashes == {
+        "dvc/data/parsed": "9a25ed.dir",
+        "dvc/data/store": "5707e.dir",
+        "dvc/data/sample/labels/something-something-v2-labels.json": "1abe1",
+    }
     external = {"stages": {"parse": {"deps": [{"path": "/mnt/ssv2 (v2)/labels.json", "md5": "ab"}]}}}
     assert tracking.data_hashes(external, ["/mnt/ssv2 (v2)"]) == {"dvc/mnt/ssv2 _v2_/labels.json": "ab"}
     beside = {"stages": {"parse": {"deps": [{"path": "../ssv2/labels.json", "md5": "cd"}]}}}

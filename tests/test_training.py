@@ -24,16 +24,33 @@ from ssv2.store import materialise
 from ssv2.training import BEST, LAST, fit
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
-TRAIN = TrainConfig(seed=0, frames=4, crop=32, scale=[0.7, 1.0], flip=True, reverse=True, epochs=2, batch_size=8, optimizer="sgd", lr=0.01,
-                    momentum=0.9, weight_decay=0.0001, warmup_epochs=0.5, label_smoothing=0.1, workers=0)
+TRAIN = TrainConfig(
+    seed=0,
+    frames=4,
+    crop=32,
+    scale=[0.7, 1.0],
+    flip=True,
+    reverse=True,
+    epochs=2,
+    batch_size=8,
+    optimizer="sgd",
+    lr=0.01,
+    momentum=0.9,
+    weight_decay=0.0001,
+    warmup_epochs=0.5,
+    label_smoothing=0.1,
+    workers=0,
+)
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
     """A directory laid out like the repository after the data stages, at tiny sizes."""
     root = tmp_path_factory.mktemp("workspace")
-    make_sample(root / "data/sample", sample_config(seed=1, train_per_class=2, validation_per_class=1, test_per_class=1,
-                                                    broken=0))
+    make_sample(
+        root / "data/sample",
+        sample_config(seed=1, train_per_class=2, validation_per_class=1, test_per_class=1, broken=0),
+    )
     params = load_params(REPO / "params.yaml")
     names, tables = parse_dataset(DataConfig(**{**params["data"], "root": str(root / "data/sample")}))
     (root / "data/parsed").mkdir(parents=True)
@@ -70,8 +87,15 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path):
             raise Interrupt
 
     with pytest.raises(Interrupt):
-        fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", on_epoch=stop_after_first,
-            progress=False)
+        fit(
+            MODEL,
+            TRAIN,
+            store,
+            names(workspace),
+            checkpoints=tmp_path / "resumed",
+            on_epoch=stop_after_first,
+            progress=False,
+        )
     assert load_checkpoint(tmp_path / "resumed" / LAST)["epoch"] == 1
     resumed = fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", progress=False)
     assert [m["epoch"] for m in resumed] == [1, 2]
@@ -82,8 +106,14 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path):
 def test_other_params_start_afresh(workspace, tmp_path):
     store = workspace / "data/store"
     fit(MODEL, dataclasses.replace(TRAIN, epochs=1), store, names(workspace), checkpoints=tmp_path, progress=False)
-    history = fit(MODEL, dataclasses.replace(TRAIN, epochs=1, lr=0.02), store, names(workspace),
-                  checkpoints=tmp_path, progress=False)
+    history = fit(
+        MODEL,
+        dataclasses.replace(TRAIN, epochs=1, lr=0.02),
+        store,
+        names(workspace),
+        checkpoints=tmp_path,
+        progress=False,
+    )
     assert len(history) == 1 and load_checkpoint(tmp_path / LAST)["params"]["train"]["lr"] == 0.02
     best = load_checkpoint(tmp_path / BEST)
     assert best["class_names"] == names(workspace) and (best["frames"], best["crop"], best["short_side"]) == (4, 32, 40)
@@ -91,8 +121,14 @@ def test_other_params_start_afresh(workspace, tmp_path):
 
 def _stage(workspace: Path, launcher: list[str], **env: str) -> subprocess.Popen:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
-    return subprocess.Popen([*launcher, str(REPO / "stages/train.py")], cwd=workspace, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [*launcher, str(REPO / "stages/train.py")],
+        cwd=workspace,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def test_sigkill_mid_training_then_rerun_resumes_and_finishes(workspace, tmp_path):

@@ -36,9 +36,21 @@ from ssv2.tune.tracking import EXPERIMENT, PLOTS, RUN_ATTR, tracked_objective
 # The local server that .ci/run sets up; tried when SSV2_TEST_POSTGRES_URL is unset.
 LOCAL_POSTGRES = "postgresql+psycopg2://ssv2:ssv2@127.0.0.1:5432/ssv2_test"
 TINY_TRAIN = {"frames": 4, "crop": 32, "batch_size": 16, "workers": 0, "warmup_epochs": 0}
-TINY_TUNE = {"n_trials": 3, "timeout": None, "epochs": 2, "seed": 0, "lr": [0.0001, 0.01], "frames": [2, 4],
-             "depths": [18], "pruner": "none", "startup_trials": 1, "min_epochs": 1, "reduction_factor": 3,
-             "heartbeat": 1, "grace": 2}
+TINY_TUNE = {
+    "n_trials": 3,
+    "timeout": None,
+    "epochs": 2,
+    "seed": 0,
+    "lr": [0.0001, 0.01],
+    "frames": [2, 4],
+    "depths": [18],
+    "pruner": "none",
+    "startup_trials": 1,
+    "min_epochs": 1,
+    "reduction_factor": 3,
+    "heartbeat": 1,
+    "grace": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +61,15 @@ def tiny_repo(tmp_path_factory) -> Path:
     make_sample(root, sample_config(train_per_class=1, validation_per_class=1, test_per_class=0, broken=0), workers=2)
     data = config.DataConfig(str(root), *(LAYOUT[k] for k in ("labels", "train", "validation", "test", "videos")))
     class_names, tables = parse_dataset(data)
-    materialise({s: tables[s] for s in ("train", "validation")}, repo / "data/store", codec="raw", short_side=40,
-                max_frames=16, min_frames=8, workers=1)
+    materialise(
+        {s: tables[s] for s in ("train", "validation")},
+        repo / "data/store",
+        codec="raw",
+        short_side=40,
+        max_frames=16,
+        min_frames=8,
+        workers=1,
+    )
     (repo / "data/parsed").mkdir(parents=True)
     (repo / "data/parsed/classes.json").write_text(json.dumps(class_names))
     params = config.load_params(REPO / "params.yaml")
@@ -73,23 +92,39 @@ def tracking(tmp_path_factory):
 def sweep_in(repo: Path, tmp_path: Path, **changes) -> SweepInputs:
     """The tiny repo's sweep with its own study in a SQLite file under tmp_path."""
     sweep = load_inputs(repo / "params.yaml", repo / "data/store", repo / "data/parsed/classes.json")
-    tune_cfg = dataclasses.replace(sweep.tune, study=f"test-{uuid.uuid4().hex[:8]}",
-                                   storage=f"sqlite:///{tmp_path / 'optuna.db'}", out=str(tmp_path / "best.yaml"),
-                                   **changes)
+    tune_cfg = dataclasses.replace(
+        sweep.tune,
+        study=f"test-{uuid.uuid4().hex[:8]}",
+        storage=f"sqlite:///{tmp_path / 'optuna.db'}",
+        out=str(tmp_path / "best.yaml"),
+        **changes,
+    )
     return dataclasses.replace(sweep, tune=tune_cfg)
 
 
 def runs_of(study_name: str, role: str) -> list[mlflow.entities.Run]:
-    return mlflow.search_runs(experiment_names=[EXPERIMENT], output_format="list",
-                              filter_string=f"tags.`optuna.study` = '{study_name}' and tags.`optuna.role` = '{role}'")
+    return mlflow.search_runs(
+        experiment_names=[EXPERIMENT],
+        output_format="list",
+        filter_string=f"tags.`optuna.study` = '{study_name}' and tags.`optuna.role` = '{role}'",
+    )
 
 
 # ---------------------------------------------------------------- search space and config
 
 
 def test_search_space_comes_from_the_tune_section():
-    space = TuneConfig(**{**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml",
-                          "lr": [0.001, 0.1], "frames": [8, 16, 32], "depths": [18, 34, 50]})
+    space = TuneConfig(
+        **{
+            **TINY_TUNE,
+            "study": "s",
+            "storage": "sqlite://",
+            "out": "best.yaml",
+            "lr": [0.001, 0.1],
+            "frames": [8, 16, 32],
+            "depths": [18, 34, 50],
+        }
+    )
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=0))
     values = [suggest(study.ask(), space) for _ in range(30)]
     assert all(0.001 <= v["lr"] <= 0.1 for v in values)
@@ -108,15 +143,18 @@ def test_repository_tune_section_loads():
     assert tune_cfg.storage == "sqlite:///optuna.db" and set(tune_cfg.depths) <= {18, 34, 50}
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"lr": [0.1, 0.001]}, r"tune.lr must be \[low, high\] with 0 < low < high"),
-    ({"lr": [0.001]}, r"tune.lr must be \[low, high\]"),
-    ({"frames": [8, "16"]}, r"tune.frames must be list\[int\]"),
-    ({"depths": [18, 101]}, r"tune.depths must be a non-empty list of 18, 34, 50"),
-    ({"pruner": "asha"}, r"tune.pruner must be one of median, hyperband, none"),
-    ({"n_trials": None, "timeout": None}, r"tune.n_trials and tune.timeout are both null"),
-    ({"grace": 1}, r"tune.grace must exceed tune.heartbeat"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"lr": [0.1, 0.001]}, r"tune.lr must be \[low, high\] with 0 < low < high"),
+        ({"lr": [0.001]}, r"tune.lr must be \[low, high\]"),
+        ({"frames": [8, "16"]}, r"tune.frames must be list\[int\]"),
+        ({"depths": [18, 101]}, r"tune.depths must be a non-empty list of 18, 34, 50"),
+        ({"pruner": "asha"}, r"tune.pruner must be one of median, hyperband, none"),
+        ({"n_trials": None, "timeout": None}, r"tune.n_trials and tune.timeout are both null"),
+        ({"grace": 1}, r"tune.grace must exceed tune.heartbeat"),
+    ],
+)
 def test_bad_tune_section_names_the_key(changes, message):
     values = {**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml", **changes}
     with pytest.raises(ParamsError, match=message):
@@ -136,8 +174,18 @@ def test_pretrained_weights_restrict_the_depths(tiny_repo, tmp_path):
 
 
 def test_median_pruner_stops_a_trial_below_the_median_after_min_epochs():
-    space = TuneConfig(**{**TINY_TUNE, "study": "s", "storage": "sqlite://", "out": "best.yaml", "pruner": "median",
-                          "startup_trials": 1, "min_epochs": 2, "epochs": 4})
+    space = TuneConfig(
+        **{
+            **TINY_TUNE,
+            "study": "s",
+            "storage": "sqlite://",
+            "out": "best.yaml",
+            "pruner": "median",
+            "startup_trials": 1,
+            "min_epochs": 2,
+            "epochs": 4,
+        }
+    )
     study = optuna.create_study(direction="maximize", pruner=make_pruner(space))
     curves = [[10, 20, 30, 40], [5, 6, 7, 8], [50, 60, 70, 80]]
     epochs_run = []
@@ -191,13 +239,15 @@ def test_study_tracks_each_trial_in_a_nested_run_and_resumes(tiny_repo, tmp_path
 def test_pruned_and_failed_trials_are_marked_and_the_study_goes_on(tiny_repo, tmp_path, tracking):
     sweep = sweep_in(tiny_repo, tmp_path)
     experiment_id = mlflow.get_experiment_by_name(EXPERIMENT).experiment_id
-    study = optuna.create_study(study_name=sweep.tune.study, direction="maximize",
-                                pruner=optuna.pruners.ThresholdPruner(lower=101.0))  # no top-1 reaches 101%
+    study = optuna.create_study(
+        study_name=sweep.tune.study, direction="maximize", pruner=optuna.pruners.ThresholdPruner(lower=101.0)
+    )  # no top-1 reaches 101%
     broken = dataclasses.replace(sweep, store=tmp_path / "no-store")  # training fails: no clip store there
     with mlflow.start_run(experiment_id=experiment_id):
         study.optimize(partial(tracked_objective, inputs=sweep, experiment_id=experiment_id), n_trials=1)
-        study.optimize(partial(tracked_objective, inputs=broken, experiment_id=experiment_id), n_trials=2,
-                       catch=(Exception,))
+        study.optimize(
+            partial(tracked_objective, inputs=broken, experiment_id=experiment_id), n_trials=2, catch=(Exception,)
+        )
     assert [t.state for t in study.trials] == [TrialState.PRUNED, TrialState.FAIL, TrialState.FAIL]
     runs = {int(r.data.tags["optuna.trial"]): r for r in runs_of(sweep.tune.study, "trial")}
     assert [runs[n].data.tags["state"] for n in range(3)] == ["pruned", "failed", "failed"]
@@ -271,8 +321,14 @@ def postgres_repo(repo: Path, tmp_path: Path, url: str, **changes) -> tuple[Path
 
 def worker(cwd: Path, tracking: str, *args: str) -> subprocess.Popen:
     env = {**os.environ, "MLFLOW_TRACKING_URI": tracking}
-    return subprocess.Popen([sys.executable, "-m", "ssv2.tune", *args], cwd=cwd, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ssv2.tune", *args],
+        cwd=cwd,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> str:

@@ -27,17 +27,23 @@ from ssv2.tune.study import run_study
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m ssv2.tune", formatter_class=argparse.RawDescriptionHelpFormatter, description=__doc__,
+        prog="python -m ssv2.tune",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=__doc__,
         epilog="Defaults come from the tune section of params.yaml; the options override them for this run.\n"
-               "MLflow logs to its default tracking URI (./mlflow.db), or to MLFLOW_TRACKING_URI.")
+        "MLflow logs to its default tracking URI (./mlflow.db), or to MLFLOW_TRACKING_URI.",
+    )
     parser.add_argument("--n-trials", type=int, help="trials the study should have in all, over every worker")
     parser.add_argument("--timeout", type=float, help="seconds after which this worker starts no new trial")
     parser.add_argument("--study", help="study name")
     parser.add_argument("--storage", help="database URL, e.g. postgresql://user@host/db (password in PGPASSWORD)")
     commands = parser.add_subparsers(dest="command", title="commands")
-    commands.add_parser("apply", help="write the best params found (tune.out) into params.yaml, then exit",
-                        description="Write the best trial's params from tune.out into params.yaml, keeping its "
-                                    "comments, so that the next `dvc repro` trains that configuration.")
+    commands.add_parser(
+        "apply",
+        help="write the best params found (tune.out) into params.yaml, then exit",
+        description="Write the best trial's params from tune.out into params.yaml, keeping its "
+        "comments, so that the next `dvc repro` trains that configuration.",
+    )
     args = parser.parse_args(argv)
 
     if args.command == "apply":

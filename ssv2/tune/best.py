@@ -51,7 +51,8 @@ def _round_trip_yaml() -> YAML:
     rt.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "null"))
     # PyYAML, which config.load_params uses, reads floats such as 1e-05 as strings: write its spelling, 1.0e-05.
     rt.representer.add_representer(
-        float, lambda r, v: r.represent_scalar("tag:yaml.org,2002:float", yaml.safe_dump(v).split("\n")[0]))
+        float, lambda r, v: r.represent_scalar("tag:yaml.org,2002:float", yaml.safe_dump(v).split("\n")[0])
+    )
     return rt
 
 
@@ -63,7 +64,8 @@ def apply_best(best_file: str | Path, params_file: str | Path = config.PARAMS_FI
     params = (yaml.safe_load(best_file.read_text()) or {}).get("params")
     if not isinstance(params, dict) or not params or set(params) - set(PARAM_KEYS.values()):
         raise ParamsError(
-            f"{best_file}: 'params' must map some of {', '.join(PARAM_KEYS.values())} to values, got {params!r}")
+            f"{best_file}: 'params' must map some of {', '.join(PARAM_KEYS.values())} to values, got {params!r}"
+        )
     rt = _round_trip_yaml()
     document = rt.load(params_file.read_text())
     old = {}

@@ -33,11 +33,18 @@ def load_inputs(
     params_file: str | Path = config.PARAMS_FILE, store: Path = paths.STORE, classes: Path = paths.CLASSES
 ) -> SweepInputs:
     """The sweep's inputs from params.yaml and the pipeline's data, checked before any trial starts."""
-    inputs = SweepInputs(config.load(ModelConfig, "model", params_file), config.load(TrainConfig, "train", params_file),
-                         config.load(TuneConfig, "tune", params_file), store, [])
+    inputs = SweepInputs(
+        config.load(ModelConfig, "model", params_file),
+        config.load(TrainConfig, "train", params_file),
+        config.load(TuneConfig, "tune", params_file),
+        store,
+        [],
+    )
     if inputs.model.pretrained is not None and len(set(inputs.tune.depths)) != 1:
-        raise ParamsError(f"{params_file}: model.pretrained holds weights of one depth, so tune.depths must name "
-                          f"that one depth, got {inputs.tune.depths}")
+        raise ParamsError(
+            f"{params_file}: model.pretrained holds weights of one depth, so tune.depths must name "
+            f"that one depth, got {inputs.tune.depths}"
+        )
     for path in (store / "summary.json", classes):
         if not path.is_file():
             raise FileNotFoundError(f"{path}: not found; build the clip store first with `dvc repro materialise`")
@@ -84,6 +91,7 @@ def make_pruner(tune: TuneConfig) -> optuna.pruners.BasePruner:
     if tune.pruner == "median":
         return optuna.pruners.MedianPruner(n_startup_trials=tune.startup_trials, n_warmup_steps=tune.min_epochs)
     if tune.pruner == "hyperband":
-        return optuna.pruners.HyperbandPruner(min_resource=tune.min_epochs, max_resource=tune.epochs,
-                                              reduction_factor=tune.reduction_factor)
+        return optuna.pruners.HyperbandPruner(
+            min_resource=tune.min_epochs, max_resource=tune.epochs, reduction_factor=tune.reduction_factor
+        )
     return optuna.pruners.NopPruner()

@@ -30,7 +30,10 @@ def make_storage(tune: TuneConfig) -> RDBStorage:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExperimentalWarning)
         return RDBStorage(
-            tune.storage, engine_kwargs=engine_kwargs, heartbeat_interval=tune.heartbeat, grace_period=tune.grace,
+            tune.storage,
+            engine_kwargs=engine_kwargs,
+            heartbeat_interval=tune.heartbeat,
+            grace_period=tune.grace,
             heartbeat_stale_trial_callback=partial(_on_stale, retry=RetryHeartbeatStaleTrialCallback(max_retry=1)),
         )
 
@@ -41,8 +44,9 @@ def open_study(tune: TuneConfig) -> tuple[optuna.Study, bool]:
     try:
         # constant_liar: other workers' running trials count as bad, so parallel workers spread out.
         sampler = optuna.samplers.TPESampler(seed=tune.seed, constant_liar=True)
-        return optuna.create_study(storage=storage, study_name=tune.study, direction="maximize", sampler=sampler,
-                                   pruner=pruner), True
+        return optuna.create_study(
+            storage=storage, study_name=tune.study, direction="maximize", sampler=sampler, pruner=pruner
+        ), True
     except optuna.exceptions.DuplicatedStudyError:
         # A joining or resuming worker draws from its own seed: the study's seed would replay the first trials.
         sampler = optuna.samplers.TPESampler(constant_liar=True)

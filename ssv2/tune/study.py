@@ -31,16 +31,24 @@ def run_study(inputs: SweepInputs) -> optuna.Study:
     study, created = open_study(tune)
     parent_id = parent_run(study, created, tune, experiment_id)
     todo = remaining_trials(study, tune.n_trials)
-    print(f"study {tune.study!r} at {make_url(tune.storage).render_as_string(hide_password=True)}: "
-          f"{len(study.trials)} trials so far, {'no limit' if todo is None else todo} to go; "
-          f"MLflow run {parent_id} in experiment {EXPERIMENT!r} at {mlflow.get_tracking_uri()}", flush=True)
+    print(
+        f"study {tune.study!r} at {make_url(tune.storage).render_as_string(hide_password=True)}: "
+        f"{len(study.trials)} trials so far, {'no limit' if todo is None else todo} to go; "
+        f"MLflow run {parent_id} in experiment {EXPERIMENT!r} at {mlflow.get_tracking_uri()}",
+        flush=True,
+    )
     with mlflow.start_run(run_id=parent_id):
         if todo != 0:
             callbacks = [lambda study, trial: record_best(study, tune.out)]  # current even if killed
             if tune.n_trials is not None:  # counts every worker's trials, running ones included
                 callbacks.append(optuna.study.MaxTrialsCallback(tune.n_trials, states=None))
-            study.optimize(partial(tracked_objective, inputs=inputs, experiment_id=experiment_id), n_trials=todo,
-                           timeout=tune.timeout, catch=(Exception,), callbacks=callbacks)
+            study.optimize(
+                partial(tracked_objective, inputs=inputs, experiment_id=experiment_id),
+                n_trials=todo,
+                timeout=tune.timeout,
+                catch=(Exception,),
+                callbacks=callbacks,
+            )
         if (best := record_best(study, tune.out)) is not None:
             log_plots(study)
     states = Counter(t.state.name.lower() for t in study.trials)
@@ -48,6 +56,8 @@ def run_study(inputs: SweepInputs) -> optuna.Study:
     if best is None:
         print("no trial has completed yet: no best params")
     else:
-        print(f"best: trial {best.trial}, validation top-1 {best.val_top1:.1f}% ({describe(study.best_params)}) -> "
-              f"{tune.out}\napply to params.yaml with: python -m ssv2.tune apply")
+        print(
+            f"best: trial {best.trial}, validation top-1 {best.val_top1:.1f}% ({describe(study.best_params)}) -> "
+            f"{tune.out}\napply to params.yaml with: python -m ssv2.tune apply"
+        )
     return study

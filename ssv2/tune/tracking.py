@@ -32,17 +32,28 @@ PLOTS = {
 def tracked_objective(trial: optuna.Trial, inputs: SweepInputs, experiment_id: str) -> float:
     """`objective` inside a nested MLflow run: the trial's params, per-epoch metrics and final state as a tag."""
     values = suggest(trial, inputs.tune)  # the same values objective() gets: Optuna returns a name's value again
-    run = mlflow.start_run(run_name=f"trial {trial.number}", experiment_id=experiment_id, nested=True, tags={
-        "optuna.study": trial.study.study_name, "optuna.role": "trial", "optuna.trial": str(trial.number),
-        "state": "running"})
+    run = mlflow.start_run(
+        run_name=f"trial {trial.number}",
+        experiment_id=experiment_id,
+        nested=True,
+        tags={
+            "optuna.study": trial.study.study_name,
+            "optuna.role": "trial",
+            "optuna.trial": str(trial.number),
+            "state": "running",
+        },
+    )
     trial.set_user_attr(RUN_ATTR, run.info.run_id)
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     mlflow.log_params({**values, "epochs": inputs.tune.epochs})
 
     def report(epoch: int, metrics: dict[str, float]) -> None:
         log_epoch(epoch, metrics)
-        print(f"trial {trial.number} epoch {epoch}/{inputs.tune.epochs}: validation top-1 "
-              f"{metrics['val_top1']:.1f}% ({describe(values)})", flush=True)
+        print(
+            f"trial {trial.number} epoch {epoch}/{inputs.tune.epochs}: validation top-1 "
+            f"{metrics['val_top1']:.1f}% ({describe(values)})",
+            flush=True,
+        )
 
     state = "failed"
     try:
@@ -85,10 +96,16 @@ def parent_run(study: optuna.Study, created: bool, tune: TuneConfig, experiment_
             ) from None
         return run_id
     storage = make_url(tune.storage).render_as_string(hide_password=True)
-    run = client.create_run(experiment_id, run_name=f"study {study.study_name}", tags={
-        "optuna.study": study.study_name, "optuna.role": "study", "optuna.storage": storage})
-    params = [mlflow.entities.Param(k, str(v)) for k, v in dataclasses.asdict(tune).items()
-              if k not in ("study", "storage", "out")]
+    run = client.create_run(
+        experiment_id,
+        run_name=f"study {study.study_name}",
+        tags={"optuna.study": study.study_name, "optuna.role": "study", "optuna.storage": storage},
+    )
+    params = [
+        mlflow.entities.Param(k, str(v))
+        for k, v in dataclasses.asdict(tune).items()
+        if k not in ("study", "storage", "out")
+    ]
     client.log_batch(run.info.run_id, params=params)
     study.set_user_attr(PARENT_ATTR, run.info.run_id)
     return run.info.run_id
