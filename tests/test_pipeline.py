@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -70,7 +71,9 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     assert len(pd.read_csv(repo / "plots/train.csv")) == 2
     assert {"shuffled_top1", "reversed_top1", "reversed_pairs_as_partner", "reversed_pairs_as_own"} <= metrics.keys()
     assert "shuffled_top1" in run(["dvc", "metrics", "show"], repo)
-    assert list((repo / "eval/gallery").glob("* - correct - *.png"))
+    # A model of two epochs may get no video right: the gallery shows what there is, each named by what it shows.
+    gallery = [p.name for p in (repo / "eval/gallery").glob("*.png")]
+    assert gallery and all(re.fullmatch(r".+ - (correct|confused) - \d+\.png", name) for name in gallery), gallery
     plots = json.loads(run(["dvc", "plots", "show", "--json"], repo))["data"]
     assert sorted(plots) == sorted(
         [
