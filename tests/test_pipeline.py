@@ -145,7 +145,8 @@ def test_r3d_50_from_an_inflated_imagenet_resnet_50_trains_through_dvc_repro(rep
     resnet = torchvision.models.resnet50()
     torch.save(resnet.state_dict(), weights)
     # A learning rate this small leaves the weights where the inflation put them.
-    set_params(repo, {"model": {"depth": 50, "pretrained": str(weights)}, "train": {"epochs": 1, "lr": 1e-7}})
+    model = {"depth": 50, "width": 64, "centre": False, "pretrained": str(weights)}  # the input ImageNet weights expect
+    set_params(repo, {"model": model, "train": {"epochs": 1, "lr": 1e-7}})
     run(["dvc", "repro", "train"], repo)
     checkpoint = load_checkpoint(repo / "models/best.pt")
     assert checkpoint["depth"] == 50
