@@ -18,6 +18,7 @@ The recipe was chosen on the TUNE variants; the HELD_OUT ones were run only to r
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -103,17 +104,7 @@ def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict
         not (store / "summary.json").is_file()
         or json.loads((store / "summary.json").read_text())["short_side"] != store_cfg.short_side
     ):
-        materialise(
-            tables,
-            store,
-            codec=store_cfg.codec,
-            short_side=store_cfg.short_side,
-            max_frames=store_cfg.max_frames,
-            min_frames=store_cfg.min_frames,
-            quality=store_cfg.quality,
-            workers=store_cfg.workers,
-            shard_videos=store_cfg.shard_videos,
-        )
+        materialise(tables, store, **dataclasses.asdict(store_cfg))
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
     checkpoints = work / name / "models"

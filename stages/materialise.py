@@ -1,5 +1,7 @@
 """DVC stage: decode every train, validation and test video once into the clip store."""
 
+import dataclasses
+
 from ssv2 import config
 from ssv2.annotations import SPLITS, read_table
 from ssv2.paths import PARSED
@@ -10,17 +12,8 @@ from ssv2.store import SKIPPED_FILE, materialise
 def main() -> None:
     store = config.load(config.StoreConfig, "store")
     tables = {split: read_table(PARSED / f"{split}.csv") for split in SPLITS}
-    summary = materialise(
-        tables,
-        OUT,
-        codec=store.codec,
-        short_side=store.short_side,
-        max_frames=store.max_frames,
-        min_frames=store.min_frames,
-        quality=store.quality,
-        workers=store.workers,
-        shard_videos=store.shard_videos,
-    )
+    # The store section's keys are materialise's own arguments.
+    summary = materialise(tables, OUT, **dataclasses.asdict(store))
     for split, s in summary["splits"].items():
         ratio = s["bytes"] / max(s["source_bytes"], 1)
         print(
