@@ -72,33 +72,34 @@ def server(store):
     port = free_port()
     bin_dir = Path(sys.executable).parent  # mlflow and the uvicorn it runs, from this environment
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    process = subprocess.Popen(
-        [
-            str(bin_dir / "mlflow"),
-            "models",
-            "serve",
-            "-m",
-            f"models:/{NAME}@champion",
-            "--env-manager",
-            "local",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        cwd=root,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    log = root / "server.log"  # a file, not a pipe that nobody reads and whose filling would block the server
+    with open(log, "w") as out:
+        process = subprocess.Popen(
+            [
+                str(bin_dir / "mlflow"),
+                "models",
+                "serve",
+                "-m",
+                f"models:/{NAME}@champion",
+                "--env-manager",
+                "local",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            cwd=root,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # minutes, when other jobs hold the cores while torch and MLflow import
     try:
         while True:
-            assert process.poll() is None, f"the server exited:\n{process.stdout.read()}"
-            assert time.monotonic() < deadline, "the server did not answer /ping within 120 s"
+            assert process.poll() is None, f"the server exited:\n{log.read_text()}"
+            assert time.monotonic() < deadline, "the server did not answer /ping within 600 s"
             try:
                 if requests.get(f"{url}/ping", timeout=1).ok:
                     break
