@@ -30,7 +30,7 @@ from torch.utils.data import DataLoader
 
 from ssv2 import config
 from ssv2.annotations import parse_dataset
-from ssv2.checkpoint import load_model
+from ssv2.checkpoint import load_model, read_preprocessing
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.report import evaluation_metrics
@@ -94,6 +94,23 @@ def build_dataset(name: str, knobs: dict | None, params: dict, root: Path) -> No
     make_sample(root, sample)
 
 
+class Progress:
+    """fit's listener that prints each epoch's losses and top-1 of one variant."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def on_epoch_end(self, epoch: int, m: dict) -> None:
+        print(
+            f"  {self.name} epoch {epoch}: train loss {m['train_loss']:.3f} top-1 {m['train_top1']:.1f}%, "
+            f"val loss {m['val_loss']:.3f} top-1 {m['val_top1']:.1f}%",
+            flush=True,
+        )
+
+    def on_train_end(self, history: list[dict]) -> None:
+        pass
+
+
 def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict:
     root, store = work / name / "data", work / name / "store"
     build_dataset(name, knobs, params, root)
@@ -111,18 +128,13 @@ def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict
     for old in checkpoints.glob("*.pt"):
         old.unlink()
 
-    def log(epoch: int, m: dict) -> None:
-        print(
-            f"  {name} epoch {epoch}: train loss {m['train_loss']:.3f} top-1 {m['train_top1']:.1f}%, "
-            f"val loss {m['val_loss']:.3f} top-1 {m['val_top1']:.1f}%",
-            flush=True,
-        )
-
     start = time.perf_counter()
-    history = fit(model_cfg, train_cfg, store, class_names, checkpoints=checkpoints, on_epoch=log, progress=False)
+    history = fit(
+        model_cfg, train_cfg, store, class_names, checkpoints=checkpoints, listeners=[Progress(name)], progress=False
+    )
     seconds = time.perf_counter() - start
     model, checkpoint = load_model(checkpoints / "best.pt")
-    views = ClipDataset(store / "validation", checkpoint["frames"], checkpoint["crop"], train=False)
+    views = ClipDataset.evaluation(store / "validation", read_preprocessing(checkpoint, checkpoints / "best.pt"))
     probs, targets = predict(model, DataLoader(views, batch_size=16, num_workers=2), "cpu", progress=False)
     metrics = evaluation_metrics(probs, targets, class_names)
     return {

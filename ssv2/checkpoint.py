@@ -1,4 +1,5 @@
-"""Atomic checkpoints, RNG state capture, and rebuilding a trained model from its checkpoint."""
+"""Atomic checkpoints, RNG state capture, a training run's checkpoints (resume and save), and rebuilding a
+trained model and its preprocessing from a checkpoint."""
 
 from __future__ import annotations
 
@@ -14,7 +15,11 @@ import numpy as np
 import torch
 from torchvision.models.video import VideoResNet
 
+from ssv2.data import Preprocessing
 from ssv2.models import build_model
+
+LAST, BEST = "last.pt", "best.pt"
+PREPROCESSING = "preprocessing"  # the checkpoint key of Preprocessing.to_dict()
 
 
 class CheckpointError(ValueError):
@@ -129,3 +134,92 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         raise CheckpointError(f"{path}: weights do not fit an R3D-{checkpoint['depth']}: {e}") from e
     model.to(map_location)
     return model.eval(), checkpoint
+
+
+def read_preprocessing(checkpoint: dict[str, Any], path: str | Path) -> Preprocessing:
+    """The preprocessing a checkpoint was trained and validated with, or a CheckpointError saying what is wrong."""
+    if PREPROCESSING not in checkpoint:
+        raise CheckpointError(
+            f"{path}: lacks the preprocessing for inference: no '{PREPROCESSING}' key (a checkpoint of an older "
+            "version, which kept frames, crop and short_side apart); retrain it"
+        )
+    try:
+        return Preprocessing.from_dict(checkpoint[PREPROCESSING])
+    except (TypeError, ValueError) as e:
+        raise CheckpointError(f"{path}: bad '{PREPROCESSING}': {e}") from e
+
+
+class Checkpoints:
+    """The checkpoints of one training run in `folder`, and fit's listener that writes them.
+
+    `last.pt` holds everything needed to resume; `best.pt` the weights of the best validation top-1
+    so far. Both are written atomically after every epoch, by `rank` 0 only (every rank resumes),
+    with `inference()` (the weights and what inference needs to rebuild the model and preprocess a
+    video) and, in `last.pt`, `params`. `key` fingerprints the params and data: `last.pt` resumes
+    only an unfinished run of the same key.
+    """
+
+    def __init__(
+        self,
+        folder: str | Path,
+        key: str,
+        epochs: int,
+        *,
+        model: torch.nn.Module,
+        optimizer: torch.optim.Optimizer,
+        scheduler: torch.optim.lr_scheduler.LRScheduler,
+        inference: Callable[[], dict[str, Any]],
+        params: dict[str, Any],
+        rank: int = 0,
+    ):
+        self.folder, self.key, self.epochs, self.writes = Path(folder), key, epochs, rank == 0
+        self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
+        self.inference, self.params = inference, params
+        self.history: list[dict[str, float]] = []
+
+    def resume(self) -> list[dict[str, float]]:
+        """Restore the model, optimiser, scheduler and RNGs from `last.pt` if it continues this run, and
+        return its history; else remove the other run's files (rank 0) and return []."""
+        last = self.folder / LAST
+        checkpoint = load_checkpoint(last) if last.is_file() else None
+        if checkpoint is None or checkpoint.get("key") != self.key or checkpoint["epoch"] >= self.epochs:
+            # No checkpoint, other params or data, or a finished run that DVC asked to redo.
+            if self.writes:
+                for name in (LAST, BEST):
+                    (self.folder / name).unlink(missing_ok=True)
+            return []
+        self.model.load_state_dict(checkpoint["model"])
+        self.optimizer.load_state_dict(checkpoint["optimizer"])
+        self.scheduler.load_state_dict(checkpoint["scheduler"])
+        set_rng_state(checkpoint["rng"])
+        self.history = checkpoint["history"]
+        if self.writes:
+            print(f"resuming from {last} after epoch {checkpoint['epoch']} of {self.epochs}")
+        return list(self.history)
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        """Write `last.pt`, and `best.pt` when the validation top-1 beats every earlier epoch's."""
+        improved = all(metrics["val_top1"] > m["val_top1"] for m in self.history)
+        self.history.append(metrics)
+        if not self.writes:
+            return
+        state = self.inference()
+        if improved:
+            save_checkpoint(self.folder / BEST, {**state, "epoch": epoch, "val_top1": metrics["val_top1"]})
+        save_checkpoint(
+            self.folder / LAST,
+            {
+                **state,
+                "key": self.key,
+                "epoch": epoch,
+                "optimizer": self.optimizer.state_dict(),
+                "scheduler": self.scheduler.state_dict(),
+                "rng": rng_state(),
+                "best_top1": max(m["val_top1"] for m in self.history),
+                "history": self.history,
+                "params": self.params,
+            },
+        )
+
+    def on_train_end(self, history: list[dict[str, float]]) -> None:
+        pass

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import dataclasses
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -25,6 +28,44 @@ def segment_indices(
     position = rng.random(count) if rng is not None else np.full(count, offset)
     indices = np.floor((np.arange(count) + position) * num_frames / count).astype(np.int64)
     return np.clip(indices, 0, num_frames - 1)
+
+
+@dataclass(frozen=True)
+class Preprocessing:
+    """How a video becomes the model's input: one record, saved in the checkpoint, for training's validation,
+    the evaluate stage, inference and serving.
+
+    `frames` frames per clip (one from each of as many equal segments), `crop` x `crop` pixels, cut from
+    frames whose shorter side is `short_side` (the clip store's); the evaluation averages `clips` temporal x
+    `crops` spatial views (1: the whole frame, 3: squares along its long side). A checkpoint holds the views
+    its validation top-1 was measured with; the evaluate stage and serving replace them with theirs.
+    Normalisation is no field: the model takes uint8 clips and normalises them itself (ssv2.models).
+    """
+
+    frames: int
+    crop: int
+    short_side: int
+    clips: int = 1
+    crops: int = 1
+
+    def __post_init__(self) -> None:
+        if min(self.frames, self.crop, self.short_side) < 1:
+            raise ValueError(f"frames, crop and short_side must be positive, got {self}")
+        if self.clips < 1 or self.crops not in (1, 3):
+            raise ValueError(f"clips must be >= 1 and crops 1 or 3, got clips={self.clips}, crops={self.crops}")
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Preprocessing:
+        """The inverse of to_dict; a ValueError names any missing or unknown key."""
+        fields = dataclasses.fields(cls)
+        missing = [f.name for f in fields if f.default is dataclasses.MISSING and f.name not in values]
+        unknown = sorted(set(values) - {f.name for f in fields})
+        if missing or unknown:
+            raise ValueError(f"preprocessing lacks {missing or 'nothing'} and has unknown keys {unknown or 'none'}")
+        return cls(**values)
 
 
 Box = tuple[int, int, int, int]  # top, left, height, width
@@ -118,6 +159,12 @@ class ClipDataset(Dataset):
         self.frames, self.crop, self.train, self.scale = frames, crop, train, tuple(scale)
         self.flip_map, self.reverse_map, self.clips, self.crops = flip_map, reverse_map, clips, crops
         self.seed, self.epoch, self.dtype = seed, 0, dtype
+
+    @classmethod
+    def evaluation(cls, store: ClipStore | str | Path, preprocessing: Preprocessing) -> ClipDataset:
+        """The evaluation's views of a split, cut as `preprocessing` says."""
+        p = preprocessing
+        return cls(store, p.frames, p.crop, train=False, clips=p.clips, crops=p.crops)
 
     def set_epoch(self, epoch: int) -> None:
         """Draw different clips each epoch (call before iterating, as with DistributedSampler)."""

@@ -196,7 +196,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        classifier = Classifier(args.checkpoint, device=args.device)
+        classifier = Classifier(args.checkpoint, clips=1, crops=1, device=args.device)  # the centre clip
         target = None if args.target is None else class_index(args.target, classifier.class_names)
     except (FileNotFoundError, CheckpointError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
@@ -205,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for path in args.videos:
         try:
-            clip = video_views(classifier.decode(path), classifier.frames, classifier.crop)[0]
+            clip = video_views(classifier.decode(path), classifier.preprocessing)[0]
         except (VideoError, ValueError) as e:  # report it and go on with the other videos
             print(f"error: {e}", file=sys.stderr)
             failed += 1

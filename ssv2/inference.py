@@ -1,20 +1,21 @@
 """Classify raw videos the way the evaluate stage does: one code path for the CLI, serving and benchmarks.
 
-A video is decoded (with bounded cost), resized to the checkpoint's short side, cut into the
-evaluation's views (`clips` temporal x `crops` spatial, exactly as ClipDataset cuts them from
-the store), and the softmax averaged over the views ranks the classes.
+A video is decoded (with bounded cost) and cut as the checkpoint's Preprocessing says: resized to its
+short side, cut into the evaluation's views (`clips` temporal x `crops` spatial, exactly as ClipDataset
+cuts them from the store), and the softmax averaged over the views ranks the classes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import torch
 
-from ssv2.checkpoint import CheckpointError, load_model
-from ssv2.data import eval_views
+from ssv2.checkpoint import load_model, read_preprocessing
+from ssv2.data import Preprocessing, eval_views
 from ssv2.video import decode_video
 
 # Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.
@@ -25,12 +26,13 @@ MAX_SECONDS = 30.0  # decoding time per video; a video that takes longer is refu
 Source = str | Path | bytes | BinaryIO
 
 
-def video_views(video: np.ndarray, frames: int, crop: int, clips: int = 1, crops: int = 1) -> torch.Tensor:
+def video_views(video: np.ndarray, preprocessing: Preprocessing) -> torch.Tensor:
     """(T, H, W, 3) uint8 video -> (clips * crops, 3, frames, crop, crop) uint8, the evaluation's views."""
+    p = preprocessing
     height, width = video.shape[1:3]
-    if min(height, width) < crop:
-        raise ValueError(f"frames of {height}x{width} are smaller than the {crop}-pixel crop")
-    return eval_views(video.__getitem__, len(video), height, width, frames, crop, clips, crops)
+    if min(height, width) < p.crop:
+        raise ValueError(f"frames of {height}x{width} are smaller than the {p.crop}-pixel crop")
+    return eval_views(video.__getitem__, len(video), height, width, p.frames, p.crop, p.clips, p.crops)
 
 
 def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple[str, float]]:
@@ -40,32 +42,30 @@ def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple
 
 
 class Classifier:
-    """A trained model with its checkpoint's preprocessing: frames, crop, short side, normalisation.
+    """A trained model with its checkpoint's preprocessing (the model normalises the clips itself).
 
-    `max_decoded` and `max_pixels` bound the decoding of untrusted videos (see decode_video).
+    `clips` and `crops` replace the checkpoint's evaluation views (one centre view, as training
+    validated) where given; `max_decoded` and `max_pixels` bound the decoding of untrusted videos
+    (see decode_video).
     """
 
     def __init__(
         self,
         checkpoint: str | Path,
         *,
-        clips: int = 1,
-        crops: int = 1,
+        clips: int | None = None,
+        crops: int | None = None,
         device: str | torch.device = "cpu",
         max_decoded: int = MAX_DECODED,
         max_pixels: int = MAX_PIXELS,
         max_seconds: float = MAX_SECONDS,
     ):
-        if clips < 1 or crops not in (1, 3):
-            raise ValueError(f"clips must be >= 1 and crops 1 or 3, got clips={clips}, crops={crops}")
         self.device = torch.device(device)
         self.model, state = load_model(checkpoint, self.device)
-        missing = [k for k in ("frames", "crop", "short_side") if k not in state]
-        if missing:
-            raise CheckpointError(f"{checkpoint}: lacks the preprocessing for inference: {', '.join(missing)}")
+        preprocessing = read_preprocessing(state, checkpoint)
+        views = {k: v for k, v in (("clips", clips), ("crops", crops)) if v is not None}
+        self.preprocessing = dataclasses.replace(preprocessing, **views)  # checks them
         self.class_names: list[str] = state["class_names"]
-        self.frames, self.crop, self.short_side = state["frames"], state["crop"], state["short_side"]
-        self.clips, self.crops = clips, crops
         self.max_decoded, self.max_pixels, self.max_seconds = max_decoded, max_pixels, max_seconds
 
     def decode(self, source: Source, name: str | None = None) -> np.ndarray:
@@ -76,18 +76,18 @@ class Classifier:
         """
         return decode_video(
             source,
-            self.short_side,
+            self.preprocessing.short_side,
             max_decoded=self.max_decoded,
             max_pixels=self.max_pixels,
-            min_frames=self.frames,
-            min_side=self.crop,
+            min_frames=self.preprocessing.frames,
+            min_side=self.preprocessing.crop,
             timeout=self.max_seconds,
             name=name,
         )
 
     def probabilities(self, source: Source, name: str | None = None) -> torch.Tensor:
         """(K,) class probabilities of one video, the softmax averaged over the evaluation views."""
-        views = video_views(self.decode(source, name), self.frames, self.crop, self.clips, self.crops)
+        views = video_views(self.decode(source, name), self.preprocessing)
         with torch.inference_mode():  # the model normalises the uint8 views itself
             return self.model(views.to(self.device)).float().softmax(-1).mean(0).cpu()
 

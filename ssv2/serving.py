@@ -3,8 +3,9 @@
 Input: a DataFrame with a binary `video` column (over HTTP, MLflow's convention: base64 text
 in `dataframe_split` or `dataframe_records`). Output: one row per video with the top-5
 `classes` and their `probabilities`. Two artifacts travel with the model: the checkpoint, with
-the weights, class names, frames, crop, short side and normalisation, and settings.json, with
-the evaluation views and the bounds on each request's decoding. (Not MLflow's model_config:
+the weights, class names and preprocessing (frames, crop, short side; the model normalises its
+input itself), and settings.json, with the evaluation views and the bounds on each request's
+decoding. (Not MLflow's model_config:
 log_model also logs that as run params, which are write-once, and registration reuses the
 training's run.)
 """

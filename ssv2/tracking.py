@@ -219,21 +219,34 @@ def training_run(
 
 
 def log_epoch(epoch: int, metrics: Mapping[str, float]) -> None:
-    """fit's on_epoch callback: every metric of the epoch, at step = epoch."""
+    """Every metric of one epoch, at step = epoch."""
     mlflow.log_metrics({k: float(v) for k, v in metrics.items() if k != "epoch"}, step=epoch)
 
 
 def log_history(history: list[Mapping[str, float]]) -> None:
     """Log the epochs of `history` that the active run lacks.
 
-    fit saves a checkpoint before calling on_epoch, so a training killed in between resumes
-    after an epoch whose metrics never reached MLflow: they come from the checkpoint's history.
+    fit's checkpoints are written before the other listeners hear of an epoch, so a training killed in
+    between resumes after an epoch whose metrics never reached MLflow: they come from the checkpoint's history.
     """
     run_id = mlflow.active_run().info.run_id
     logged = {m.step for m in MlflowClient().get_metric_history(run_id, "val_top1")}
     for metrics in history:
         if metrics["epoch"] not in logged:
             log_epoch(int(metrics["epoch"]), metrics)
+
+
+class MlflowLogger:
+    """fit's listener for the training's run (the active one; rank 0 only): each epoch's metrics at
+    step = epoch; at the end, the epochs a killed run never logged, best_val_top1 and best_epoch."""
+
+    def on_epoch_end(self, epoch: int, metrics: Mapping[str, float]) -> None:
+        log_epoch(epoch, metrics)
+
+    def on_train_end(self, history: list[Mapping[str, float]]) -> None:
+        log_history(history)
+        best = max(history, key=lambda m: m["val_top1"])
+        mlflow.log_metrics({"best_val_top1": best["val_top1"], "best_epoch": best["epoch"]})
 
 
 @contextmanager

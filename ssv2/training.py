@@ -1,8 +1,9 @@
 """The whole training run, shared by the train stage and the Optuna trials.
 
 `fit` trains from the clip store with the params of a TrainConfig and ModelConfig, checks
-the validation split after every epoch, and (given a checkpoint folder) writes a full
-checkpoint after every epoch plus the best model, resuming a killed run where it stopped.
+the validation split after every epoch and tells its listeners; given a checkpoint folder, a
+Checkpoints listener writes a full checkpoint after every epoch plus the best model, and resumes
+a killed run where it stopped. MLflow, Optuna and the DVC files listen from outside this module.
 """
 
 from __future__ import annotations
@@ -10,27 +11,35 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 
-from ssv2.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from ssv2.checkpoint import PREPROCESSING, Checkpoints
 from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
-from ssv2.data import ClipDataset
-from ssv2.distributed import init_distributed, is_main_process
+from ssv2.data import ClipDataset, Preprocessing
+from ssv2.distributed import init_distributed
 from ssv2.engine import build_optimizer, build_scheduler, configure_backends, evaluate, prepare_model, train_one_epoch
 from ssv2.models import build_model
 from ssv2.store import SUMMARY_FILE, ClipStore
 
-LAST, BEST = "last.pt", "best.pt"
 
-# Called after every epoch with (epoch, metrics); raising stops training (Optuna pruning).
-EpochCallback = Callable[[int, dict[str, float]], None]
+class Listener(Protocol):
+    """What fit tells the integrations around the loop (checkpoints, MLflow, Optuna, the DVC files).
+
+    `on_epoch_end` gets each epoch's metrics (a row of the history; epoch counts from 1) and may raise
+    to stop the training (Optuna's pruning); `on_train_end` gets the whole history, resumed epochs included.
+    """
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None: ...
+
+    def on_train_end(self, history: list[dict[str, float]]) -> None: ...
 
 
 def default_device() -> torch.device:
@@ -62,7 +71,7 @@ def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, cla
 
 
 def inference_state(
-    model: nn.Module, model_cfg: ModelConfig, train_cfg: TrainConfig, class_names: list[str], short_side: int
+    model: nn.Module, model_cfg: ModelConfig, class_names: list[str], preprocessing: Preprocessing
 ) -> dict:
     """What serving needs to rebuild the model and preprocess a video the way evaluation does."""
     return {
@@ -72,20 +81,19 @@ def inference_state(
         "centre": model_cfg.centre,
         "pool": model_cfg.pool,
         "class_names": class_names,
-        "frames": train_cfg.frames,
-        "crop": train_cfg.crop,
-        "short_side": short_side,
+        PREPROCESSING: preprocessing.to_dict(),
     }
 
 
-def _resume(path: Path, key: str, epochs: int) -> dict | None:
-    """The checkpoint to resume from: an unfinished run with the same key, else None."""
-    if not path.is_file():
-        return None
-    checkpoint = load_checkpoint(path)
-    if checkpoint.get("key") != key or checkpoint["epoch"] >= epochs:
-        return None  # other params or data, or a finished run that DVC asked to redo
-    return checkpoint
+def epoch_metrics(epoch: int, train: dict[str, float], val: dict[str, float]) -> dict[str, float]:
+    """One row of the history: train_* and val_* metrics, then the learning rate and throughput."""
+    return {
+        "epoch": epoch,
+        **{f"train_{k}": v for k, v in train.items() if k not in ("lr", "clips_per_s")},
+        **{f"val_{k}": v for k, v in val.items()},
+        "lr": train["lr"],
+        "clips_per_s": train["clips_per_s"],
+    }
 
 
 def fit(
@@ -95,7 +103,7 @@ def fit(
     class_names: list[str],
     *,
     checkpoints: str | Path | None = None,
-    on_epoch: EpochCallback | None = None,
+    listeners: Sequence[Listener] = (),
     device: torch.device | None = None,
     progress: bool = True,
 ) -> list[dict[str, float]]:
@@ -105,7 +113,8 @@ def fit(
     its shard of every batch, rank 0 writes the files); `train_cfg.batch_size` is the batch
     of all of them together (see micro_batch). With `checkpoints`, a folder, writes `last.pt`
     (everything needed to resume) and `best.pt` (the best validation top-1 so far) after
-    every epoch, and resumes an unfinished run of the same params and data from `last.pt`.
+    every epoch, and resumes an unfinished run of the same params and data from `last.pt`
+    (see Checkpoints). Every process tells `listeners`, in order, after the checkpoints.
     """
     store_dir = Path(store_dir)
     rank, world, local_rank = init_distributed()
@@ -114,6 +123,8 @@ def fit(
     configure_backends(device)
     torch.manual_seed(train_cfg.seed)
     micro = micro_batch(train_cfg.batch_size, world, train_cfg.accumulate)
+    short_side = json.loads((store_dir / SUMMARY_FILE).read_text())["short_side"]
+    preprocessing = Preprocessing(train_cfg.frames, train_cfg.crop, short_side)
 
     train_set = ClipDataset(
         ClipStore(store_dir / "train"),
@@ -125,7 +136,7 @@ def fit(
         reverse_map=reverse_map(class_names) if train_cfg.reverse else None,
         seed=train_cfg.seed,
     )
-    val_set = ClipDataset(ClipStore(store_dir / "validation"), train_cfg.frames, train_cfg.crop, train=False)
+    val_set = ClipDataset.evaluation(ClipStore(store_dir / "validation"), preprocessing)
     # One sampler for one process or many: it reshuffles deterministically from (seed, epoch) and
     # deals the permutation out in turn, so the processes' micro-batches make up the single process's batch.
     sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=train_cfg.seed)
@@ -159,30 +170,27 @@ def fit(
     scheduler = build_scheduler(optimizer, train_cfg.epochs, steps_per_epoch, train_cfg.warmup_epochs)
 
     history: list[dict[str, float]] = []
-    best, start = float("-inf"), 0
-    folder = Path(checkpoints) if checkpoints is not None else None
-    if folder is not None:
-        key = run_key(model_cfg, train_cfg, store_dir, class_names)
-        checkpoint = _resume(folder / LAST, key, train_cfg.epochs)
-        if checkpoint is not None:
-            model.load_state_dict(checkpoint["model"])
-            optimizer.load_state_dict(checkpoint["optimizer"])
-            scheduler.load_state_dict(checkpoint["scheduler"])
-            set_rng_state(checkpoint["rng"])
-            history, best, start = checkpoint["history"], checkpoint["best_top1"], checkpoint["epoch"]
-            if is_main_process():
-                print(f"resuming from {folder / LAST} after epoch {start} of {train_cfg.epochs}")
-        elif is_main_process():
-            for name in (LAST, BEST):
-                (folder / name).unlink(missing_ok=True)
-    short_side = json.loads((store_dir / SUMMARY_FILE).read_text())["short_side"]
+    if checkpoints is not None:
+        saver = Checkpoints(
+            checkpoints,
+            run_key(model_cfg, train_cfg, store_dir, class_names),
+            train_cfg.epochs,
+            model=model,
+            optimizer=optimizer,
+            scheduler=scheduler,
+            inference=lambda: inference_state(model, model_cfg, class_names, preprocessing),
+            params={"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
+            rank=rank,
+        )
+        history = saver.resume()
+        listeners = [saver, *listeners]
     train_model = DistributedDataParallel(model) if world > 1 else model
     eval_model = model
     if train_cfg.compile:
         # Both share `model`'s parameters; checkpoints keep saving `model`, whose keys have no wrapper prefix.
         train_model, eval_model = torch.compile(train_model), torch.compile(model)
 
-    for epoch in range(start, train_cfg.epochs):
+    for epoch in range(len(history), train_cfg.epochs):
         sampler.set_epoch(epoch)
         train_set.set_epoch(epoch)
         train = train_one_epoch(
@@ -197,35 +205,9 @@ def fit(
             progress=progress,
         )
         val = evaluate(eval_model, criterion, val_loader, device, progress=progress)
-        metrics = {
-            "epoch": epoch + 1,
-            **{f"train_{k}": v for k, v in train.items() if k not in ("lr", "clips_per_s")},
-            **{f"val_{k}": v for k, v in val.items()},
-            "lr": train["lr"],
-            "clips_per_s": train["clips_per_s"],
-        }
-        history.append(metrics)
-        improved = metrics["val_top1"] > best
-        best = max(best, metrics["val_top1"])
-        if folder is not None and is_main_process():
-            folder.mkdir(parents=True, exist_ok=True)
-            state = inference_state(model, model_cfg, train_cfg, class_names, short_side)
-            if improved:
-                save_checkpoint(folder / BEST, {**state, "epoch": epoch + 1, "val_top1": metrics["val_top1"]})
-            save_checkpoint(
-                folder / LAST,
-                {
-                    **state,
-                    "key": key,
-                    "epoch": epoch + 1,
-                    "optimizer": optimizer.state_dict(),
-                    "scheduler": scheduler.state_dict(),
-                    "rng": rng_state(),
-                    "best_top1": best,
-                    "history": history,
-                    "params": {"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
-                },
-            )
-        if on_epoch is not None:
-            on_epoch(epoch + 1, metrics)
+        history.append(epoch_metrics(epoch + 1, train, val))
+        for listener in listeners:
+            listener.on_epoch_end(epoch + 1, history[-1])
+    for listener in listeners:
+        listener.on_train_end(history)
     return history

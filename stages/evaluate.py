@@ -13,7 +13,7 @@ import pandas as pd
 from torch.utils.data import DataLoader
 
 from ssv2 import config, tracking
-from ssv2.checkpoint import load_model
+from ssv2.checkpoint import load_model, read_preprocessing
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
@@ -49,12 +49,11 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
     device = default_device()
     model, checkpoint = load_model(CHECKPOINT, device)
     names = checkpoint["class_names"]
+    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, CHECKPOINT), clips=cfg.clips, crops=cfg.crops)
     loaders = {}
     for split in ("validation", "test"):
         store = ClipStore(STORE / split)
-        views = ClipDataset(
-            store, checkpoint["frames"], checkpoint["crop"], train=False, clips=cfg.clips, crops=cfg.crops
-        )
+        views = ClipDataset.evaluation(store, preprocessing)
         loaders[split] = (store, DataLoader(views, batch_size=cfg.batch_size, num_workers=2))
 
     store, loader = loaders["validation"]

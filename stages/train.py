@@ -14,7 +14,7 @@ from pathlib import Path
 import mlflow
 
 from ssv2 import config, tracking
-from ssv2.distributed import cleanup, is_main_process, launch, needs_launch, resolve_processes
+from ssv2.distributed import cleanup, launch, needs_launch, resolve_processes
 from ssv2.paths import CLASSES, STORE
 from ssv2.paths import MODELS as CHECKPOINTS
 from ssv2.paths import TRAIN_METRICS as METRICS
@@ -23,12 +23,27 @@ from ssv2.store import SKIPPED_FILE
 from ssv2.training import fit, run_key
 
 
-def write_history(history: list[dict], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(history[0]))
-        writer.writeheader()
-        writer.writerows(history)
+class DvcFiles:
+    """fit's listener for the files DVC tracks (rank 0): the per-epoch table that `dvc plots` draws and
+    the summary metrics that `dvc metrics` shows."""
+
+    def on_epoch_end(self, epoch: int, metrics: dict) -> None:
+        pass
+
+    def on_train_end(self, history: list[dict]) -> None:
+        PLOTS.parent.mkdir(parents=True, exist_ok=True)
+        with open(PLOTS, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(history[0]))
+            writer.writeheader()
+            writer.writerows(history)
+        best = max(history, key=lambda m: m["val_top1"])
+        summary = {
+            "best_epoch": best["epoch"],
+            "best_val_top1": best["val_top1"],
+            "final_train_loss": history[-1]["train_loss"],
+        }
+        METRICS.parent.mkdir(parents=True, exist_ok=True)
+        METRICS.write_text(json.dumps(summary, indent=2) + "\n")
 
 
 def main() -> None:
@@ -46,35 +61,14 @@ def main() -> None:
     ) as run:
         if run is not None:
             mlflow.set_tag("world_size", os.environ.get("WORLD_SIZE", "1"))  # what `auto` came to, over all nodes
-        history = fit(
-            model_cfg,
-            train_cfg,
-            STORE,
-            class_names,
-            checkpoints=CHECKPOINTS,
-            on_epoch=tracking.log_epoch if run is not None else None,
-        )
-        if is_main_process():
-            write_history(history, PLOTS)
+        # Rank 0 alone writes the files and logs; the DVC files first, then MLflow.
+        listeners = [DvcFiles(), tracking.MlflowLogger()] if run is not None else []
+        history = fit(model_cfg, train_cfg, STORE, class_names, checkpoints=CHECKPOINTS, listeners=listeners)
+        if run is not None:
+            for path in (METRICS, PLOTS):
+                mlflow.log_artifact(str(path), "training")
+            mlflow.log_artifact(str(STORE / SKIPPED_FILE), "data")  # the videos the store had to skip
             best = max(history, key=lambda m: m["val_top1"])
-            METRICS.parent.mkdir(parents=True, exist_ok=True)
-            METRICS.write_text(
-                json.dumps(
-                    {
-                        "best_epoch": best["epoch"],
-                        "best_val_top1": best["val_top1"],
-                        "final_train_loss": history[-1]["train_loss"],
-                    },
-                    indent=2,
-                )
-                + "\n"
-            )
-            if run is not None:
-                tracking.log_history(history)
-                mlflow.log_metrics({"best_val_top1": best["val_top1"], "best_epoch": best["epoch"]})
-                for path in (METRICS, PLOTS):
-                    mlflow.log_artifact(str(path), "training")
-                mlflow.log_artifact(str(STORE / SKIPPED_FILE), "data")  # the videos the store had to skip
             print(
                 f"best validation top-1 {best['val_top1']:.1f}% at epoch {best['epoch']}; model in {CHECKPOINTS}/best.pt"
             )

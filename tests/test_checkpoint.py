@@ -10,13 +10,19 @@ import pytest
 import torch
 
 from ssv2.checkpoint import (
+    BEST,
+    LAST,
+    PREPROCESSING,
     CheckpointError,
+    Checkpoints,
     load_checkpoint,
     load_model,
+    read_preprocessing,
     rng_state,
     save_checkpoint,
     set_rng_state,
 )
+from ssv2.data import Preprocessing
 from ssv2.engine import build_optimizer, build_scheduler
 from ssv2.models import build_model
 
@@ -37,9 +43,7 @@ def _training_state(model):
         "best_top1": 12.5,
         "history": [{"loss": 5.1, "top1": 1.0, "top5": 4.0, "lr": 0.05, "clips_per_s": 3.2}],
         "class_names": ["Pushing something from left to right", "Pushing something from right to left"],
-        "frames": 8,
-        "crop": 56,
-        "short_side": 64,
+        PREPROCESSING: {"frames": 8, "crop": 56, "short_side": 64, "clips": 1, "crops": 1},
         "depth": 18,
     }
 
@@ -63,6 +67,7 @@ def test_round_trip(tmp_path):
 
     restored, checkpoint = load_model(path)
     assert not restored.training and checkpoint["class_names"] == state["class_names"]
+    assert read_preprocessing(checkpoint, path) == Preprocessing(8, 56, 64)
     clips = torch.randint(0, 256, (1, 3, 4, 16, 16), dtype=torch.uint8)
     torch.testing.assert_close(restored(clips), model.eval()(clips))
 
@@ -153,3 +158,53 @@ def test_rng_state_restores_the_same_draws(tmp_path):
     assert _draws() != expected
     set_rng_state(load_checkpoint(tmp_path / "rng.pt")["rng"])
     assert _draws() == expected
+
+
+def _checkpoints(folder, key="a", epochs=3):
+    torch.manual_seed(0)
+    model = torch.nn.Linear(2, 2)
+    optimizer = build_optimizer(model, "sgd", lr=0.1, momentum=0.9, weight_decay=0.0)
+    scheduler = build_scheduler(optimizer, epochs=epochs, steps_per_epoch=1, warmup_epochs=0)
+    return Checkpoints(
+        folder,
+        key,
+        epochs,
+        model=model,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        inference=lambda: {"model": model.state_dict(), "class_names": ["a", "b"]},
+        params={"train": {"epochs": epochs}},
+    )
+
+
+def test_checkpoints_write_last_every_epoch_and_best_when_it_improves(tmp_path):
+    checkpoints = _checkpoints(tmp_path)
+    assert checkpoints.resume() == []
+    for epoch, top1 in enumerate([10.0, 30.0, 20.0], start=1):
+        checkpoints.on_epoch_end(epoch, {"epoch": epoch, "val_top1": top1})
+        assert load_checkpoint(tmp_path / LAST)["epoch"] == epoch
+        assert load_checkpoint(tmp_path / BEST)["epoch"] == min(epoch, 2)
+    last, best = load_checkpoint(tmp_path / LAST), load_checkpoint(tmp_path / BEST)
+    assert last["best_top1"] == 30.0 and [m["val_top1"] for m in last["history"]] == [10.0, 30.0, 20.0]
+    assert last["key"] == "a" and last["params"] == {"train": {"epochs": 3}} and last["class_names"] == ["a", "b"]
+    assert best["val_top1"] == 30.0 and "optimizer" not in best and "history" not in best
+
+
+def test_checkpoints_resume_only_an_unfinished_run_of_the_same_key(tmp_path, capsys):
+    first = _checkpoints(tmp_path)
+    first.resume()
+    first.on_epoch_end(1, {"epoch": 1, "val_top1": 10.0})
+    weights = {k: v.clone() for k, v in first.model.state_dict().items()}
+
+    again = _checkpoints(tmp_path)
+    with torch.no_grad():
+        again.model.weight.zero_()
+    assert again.resume() == [{"epoch": 1, "val_top1": 10.0}]
+    assert f"resuming from {tmp_path / LAST} after epoch 1 of 3" in capsys.readouterr().out
+    assert all(torch.equal(again.model.state_dict()[k], v) for k, v in weights.items())
+
+    assert _checkpoints(tmp_path, epochs=1).resume() == []  # a finished run: start afresh
+    assert not (tmp_path / LAST).exists() and not (tmp_path / BEST).exists()
+    first.on_epoch_end(2, {"epoch": 2, "val_top1": 5.0})
+    assert _checkpoints(tmp_path, key="b").resume() == []  # other params or data
+    assert not (tmp_path / LAST).exists()

@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 import torch
 
-from ssv2.data import ClipDataset, eval_boxes, random_box, resize_view, segment_indices
+from ssv2.data import ClipDataset, Preprocessing, eval_boxes, random_box, resize_view, segment_indices
 from ssv2.store import materialise
 
 
@@ -125,3 +125,21 @@ def test_reverse_plays_pair_classes_backwards_and_relabels(store):
         outcomes.add(lb == la)
         assert reversed_[2][1] == 2  # no partner: never reversed
     assert outcomes == {True, False}
+
+
+def test_preprocessing_round_trip_and_errors():
+    spec = Preprocessing(frames=16, crop=64, short_side=128, clips=2, crops=3)
+    assert Preprocessing.from_dict(spec.to_dict()) == spec
+    assert Preprocessing.from_dict({"frames": 8, "crop": 32, "short_side": 40}) == Preprocessing(8, 32, 40, 1, 1)
+    with pytest.raises(ValueError, match=r"lacks \['short_side'\] and has unknown keys \['mean'\]"):
+        Preprocessing.from_dict({"frames": 8, "crop": 32, "mean": 0.5})
+    with pytest.raises(ValueError, match="crops 1 or 3"):
+        Preprocessing(8, 32, 40, crops=2)
+    with pytest.raises(ValueError, match="positive"):
+        Preprocessing(0, 32, 40)
+
+
+def test_evaluation_views_follow_the_preprocessing(store):
+    views, _ = ClipDataset.evaluation(store, Preprocessing(4, 24, 32, clips=2, crops=3))[0]
+    expected, _ = ClipDataset(store, 4, 24, train=False, clips=2, crops=3)[0]
+    assert torch.equal(views, expected) and views.shape == (6, 3, 4, 24, 24)

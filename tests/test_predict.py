@@ -12,9 +12,9 @@ import torch
 from torch.utils.data import DataLoader
 
 from conftest import moving_square
-from ssv2.checkpoint import save_checkpoint
+from ssv2.checkpoint import PREPROCESSING, CheckpointError, load_checkpoint, save_checkpoint
 from ssv2.config import ModelConfig, TrainConfig
-from ssv2.data import ClipDataset
+from ssv2.data import ClipDataset, Preprocessing
 from ssv2.engine import predict
 from ssv2.inference import Classifier, top_k, video_views
 from ssv2.models import build_model
@@ -48,7 +48,13 @@ def write_checkpoint(path: Path, class_names: list[str]) -> Path:
     torch.manual_seed(0)
     model = build_model(18, len(class_names), width=16, centre=True, pool="max").eval()
     save_checkpoint(
-        path, inference_state(model, ModelConfig(18, 16, "max", True, None), TRAIN, class_names, SHORT_SIDE)
+        path,
+        inference_state(
+            model,
+            ModelConfig(18, 16, "max", True, None),
+            class_names,
+            Preprocessing(TRAIN.frames, TRAIN.crop, SHORT_SIDE),
+        ),
     )
     return path
 
@@ -83,12 +89,12 @@ def videos(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize("shape", [(40, 60), (60, 40), (40, 40)])
 def test_video_views_shape(clips, crops, shape):
     video = np.zeros((10, *shape, 3), dtype=np.uint8)
-    assert video_views(video, 4, 32, clips, crops).shape == (clips * crops, 3, 4, 32, 32)
+    assert video_views(video, Preprocessing(4, 32, 40, clips, crops)).shape == (clips * crops, 3, 4, 32, 32)
 
 
 def test_video_views_too_small():
     with pytest.raises(ValueError, match="smaller than the 32-pixel crop"):
-        video_views(np.zeros((5, 20, 60, 3), dtype=np.uint8), 4, 32)
+        video_views(np.zeros((5, 20, 60, 3), dtype=np.uint8), Preprocessing(4, 32, 40))
 
 
 @pytest.mark.parametrize("clips, crops", [(1, 1), (2, 3)])
@@ -105,12 +111,24 @@ def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, clips, 
         workers=1,
     )
     classifier = Classifier(checkpoint, clips=clips, crops=crops)
-    views = ClipDataset(
-        ClipStore(tmp_path / "store/validation"), TRAIN.frames, TRAIN.crop, train=False, clips=clips, crops=crops
-    )
+    assert classifier.preprocessing == Preprocessing(TRAIN.frames, TRAIN.crop, SHORT_SIDE, clips, crops)
+    views = ClipDataset.evaluation(ClipStore(tmp_path / "store/validation"), classifier.preprocessing)
     expected, _ = predict(classifier.model, DataLoader(views, batch_size=3), "cpu", progress=False)
     actual = torch.stack([classifier.probabilities(path) for path in videos.values()])
     torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_checkpoint_without_preprocessing_or_with_bad_views(tmp_path, checkpoint):
+    state = load_checkpoint(checkpoint)
+    del state[PREPROCESSING]
+    save_checkpoint(tmp_path / "old.pt", {**state, "frames": 4, "crop": 32, "short_side": 40})  # the former keys
+    with pytest.raises(CheckpointError, match=f"old.pt: lacks the preprocessing .*no '{PREPROCESSING}' key"):
+        Classifier(tmp_path / "old.pt")
+    save_checkpoint(tmp_path / "bad.pt", {**state, PREPROCESSING: {"frames": 4, "crop": 32}})
+    with pytest.raises(CheckpointError, match=r"bad.pt: bad 'preprocessing'.*\['short_side'\]"):
+        Classifier(tmp_path / "bad.pt")
+    with pytest.raises(ValueError, match="crops 1 or 3, got clips=1, crops=2"):
+        Classifier(checkpoint, crops=2)
 
 
 def test_top_k():

@@ -17,11 +17,11 @@ from mlflow import MlflowClient
 
 from conftest import REPO, sample_config
 from ssv2.annotations import parse_dataset, write_table
-from ssv2.checkpoint import load_checkpoint
+from ssv2.checkpoint import BEST, LAST, PREPROCESSING, load_checkpoint
 from ssv2.config import DataConfig, ModelConfig, TrainConfig, load_params
 from ssv2.sample import make_sample
 from ssv2.store import materialise
-from ssv2.training import BEST, LAST, fit
+from ssv2.training import fit
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
 TRAIN = TrainConfig(
@@ -78,27 +78,47 @@ class Interrupt(Exception):
     pass
 
 
+class StopAfterFirst:
+    """A listener that stops the training after its first epoch, as a kill would."""
+
+    def __init__(self):
+        self.epochs, self.ended = [], False
+
+    def on_epoch_end(self, epoch, metrics):
+        self.epochs.append(epoch)
+        if epoch == 1:
+            raise Interrupt
+
+    def on_train_end(self, history):
+        self.ended = True
+
+
+class Recorder:
+    def __init__(self):
+        self.epochs, self.history = [], None
+
+    def on_epoch_end(self, epoch, metrics):
+        self.epochs.append((epoch, metrics["epoch"]))
+
+    def on_train_end(self, history):
+        self.history = history
+
+
 def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path):
     store = workspace / "data/store"
     whole = fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "whole", progress=False)
 
-    def stop_after_first(epoch, metrics):
-        if epoch == 1:
-            raise Interrupt
-
+    stop = StopAfterFirst()
     with pytest.raises(Interrupt):
-        fit(
-            MODEL,
-            TRAIN,
-            store,
-            names(workspace),
-            checkpoints=tmp_path / "resumed",
-            on_epoch=stop_after_first,
-            progress=False,
-        )
-    assert load_checkpoint(tmp_path / "resumed" / LAST)["epoch"] == 1
-    resumed = fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", progress=False)
+        fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", listeners=[stop], progress=False)
+    assert stop.epochs == [1] and not stop.ended
+    assert load_checkpoint(tmp_path / "resumed" / LAST)["epoch"] == 1  # the checkpoints heard of the epoch first
+    recorder = Recorder()
+    resumed = fit(
+        MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", listeners=[recorder], progress=False
+    )
     assert [m["epoch"] for m in resumed] == [1, 2]
+    assert recorder.epochs == [(2, 2)] and recorder.history == resumed  # the end sees the resumed epoch too
     assert resumed[-1]["train_loss"] == pytest.approx(whole[-1]["train_loss"], abs=1e-6)
     assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST)
 
@@ -116,7 +136,8 @@ def test_other_params_start_afresh(workspace, tmp_path):
     )
     assert len(history) == 1 and load_checkpoint(tmp_path / LAST)["params"]["train"]["lr"] == 0.02
     best = load_checkpoint(tmp_path / BEST)
-    assert best["class_names"] == names(workspace) and (best["frames"], best["crop"], best["short_side"]) == (4, 32, 40)
+    assert best["class_names"] == names(workspace)
+    assert best[PREPROCESSING] == {"frames": 4, "crop": 32, "short_side": 40, "clips": 1, "crops": 1}
 
 
 def _stage(workspace: Path, launcher: list[str], **env: str) -> subprocess.Popen:

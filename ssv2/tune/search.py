@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import optuna
 
 from ssv2 import config, paths
 from ssv2.config import ModelConfig, ParamsError, TrainConfig, TuneConfig
-from ssv2.training import EpochCallback, fit
+from ssv2.training import Listener, fit
 
 # Where each searched value lives in params.yaml.
 PARAM_KEYS = {"lr": "train.lr", "frames": "train.frames", "depth": "model.depth"}
@@ -72,18 +73,31 @@ def trial_configs(inputs: SweepInputs, values: dict[str, Any]) -> tuple[ModelCon
     )
 
 
-def objective(trial: optuna.Trial, inputs: SweepInputs, on_epoch: EpochCallback | None = None) -> float:
-    """Train one trial and return its best validation top-1 (%); raises optuna.TrialPruned when told to stop."""
-    model_cfg, train_cfg = trial_configs(inputs, suggest(trial, inputs.tune))
+class Pruning:
+    """fit's listener for a trial: reports validation top-1 after each epoch and raises optuna.TrialPruned
+    when the pruner says the trial is hopeless (never after the last epoch: there is nothing left to save)."""
 
-    def report(epoch: int, metrics: dict[str, float]) -> None:
-        if on_epoch is not None:
-            on_epoch(epoch, metrics)
-        trial.report(metrics["val_top1"], epoch)
-        if epoch < train_cfg.epochs and trial.should_prune():  # after the last epoch there is nothing left to save
+    def __init__(self, trial: optuna.Trial, epochs: int):
+        self.trial, self.epochs = trial, epochs
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        self.trial.report(metrics["val_top1"], epoch)
+        if epoch < self.epochs and self.trial.should_prune():
             raise optuna.TrialPruned(f"validation top-1 {metrics['val_top1']:.1f}% after epoch {epoch}")
 
-    history = fit(model_cfg, train_cfg, inputs.store, inputs.class_names, on_epoch=report, progress=False)
+    def on_train_end(self, history: list[dict[str, float]]) -> None:
+        pass
+
+
+def objective(trial: optuna.Trial, inputs: SweepInputs, listeners: Sequence[Listener] = ()) -> float:
+    """Train one trial and return its best validation top-1 (%); raises optuna.TrialPruned when told to stop.
+
+    `listeners` hear of each epoch before the pruner decides."""
+    model_cfg, train_cfg = trial_configs(inputs, suggest(trial, inputs.tune))
+    pruning = Pruning(trial, train_cfg.epochs)
+    history = fit(
+        model_cfg, train_cfg, inputs.store, inputs.class_names, listeners=[*listeners, pruning], progress=False
+    )
     return max(m["val_top1"] for m in history)
 
 

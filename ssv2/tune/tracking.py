@@ -29,6 +29,24 @@ PLOTS = {
 }
 
 
+class TrialLog:
+    """fit's listener for a trial's nested run (the active one): each epoch's metrics, and a line on stdout."""
+
+    def __init__(self, number: int, values: dict, epochs: int):
+        self.number, self.values, self.epochs = number, values, epochs
+
+    def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
+        log_epoch(epoch, metrics)
+        print(
+            f"trial {self.number} epoch {epoch}/{self.epochs}: validation top-1 "
+            f"{metrics['val_top1']:.1f}% ({describe(self.values)})",
+            flush=True,
+        )
+
+    def on_train_end(self, history: list[dict[str, float]]) -> None:
+        pass
+
+
 def tracked_objective(trial: optuna.Trial, inputs: SweepInputs, experiment_id: str) -> float:
     """`objective` inside a nested MLflow run: the trial's params, per-epoch metrics and final state as a tag."""
     values = suggest(trial, inputs.tune)  # the same values objective() gets: Optuna returns a name's value again
@@ -47,17 +65,9 @@ def tracked_objective(trial: optuna.Trial, inputs: SweepInputs, experiment_id: s
     trial.set_user_attr("worker", f"{socket.gethostname()}:{os.getpid()}")
     mlflow.log_params({**values, "epochs": inputs.tune.epochs})
 
-    def report(epoch: int, metrics: dict[str, float]) -> None:
-        log_epoch(epoch, metrics)
-        print(
-            f"trial {trial.number} epoch {epoch}/{inputs.tune.epochs}: validation top-1 "
-            f"{metrics['val_top1']:.1f}% ({describe(values)})",
-            flush=True,
-        )
-
     state = "failed"
     try:
-        value = objective(trial, inputs, on_epoch=report)
+        value = objective(trial, inputs, listeners=[TrialLog(trial.number, values, inputs.tune.epochs)])
         mlflow.log_metric("best_val_top1", value)
         state = "complete"
         return value
