@@ -147,11 +147,19 @@ class ClipDataset(Dataset):
         self.frames, self.crop, self.train, self.scale = frames, crop, train, tuple(scale)
         self.flip_map, self.reverse_map, self.clips, self.crops = flip_map, reverse_map, clips, crops
         self.colour = colour
-        self.seed, self.epoch, self.dtype = seed, 0, dtype
+        self.seed, self.dtype = seed, dtype
+        # In shared memory: DataLoader workers, persistent ones too, hold copies of the dataset made
+        # when they started, and must still see each new epoch, or every epoch repeats the first one's
+        # clips and the augmentation is fixed, not random (training then learns those clips by heart).
+        self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+
+    @property
+    def epoch(self) -> int:
+        return int(self._epoch)
 
     def set_epoch(self, epoch: int) -> None:
         """Draw different clips each epoch (call before iterating, as with DistributedSampler)."""
-        self.epoch = epoch
+        self._epoch.fill_(epoch)
 
     def __len__(self) -> int:
         return len(self.store)

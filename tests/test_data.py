@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
 from ssv2.data import ClipDataset, eval_boxes, jitter_colour, random_box, resize_view, segment_indices
 from ssv2.store import materialise
@@ -107,6 +108,23 @@ def test_train_randomness_depends_on_seed_epoch_and_index_only(store):
     assert torch.equal(ClipDataset(store, 8, 24, train=True, seed=3)[2][0], first)
     ds.set_epoch(1)
     assert not torch.equal(ds[2][0], first)
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_persistent_workers_see_each_new_epoch(store, context):
+    """set_epoch reaches DataLoader workers that outlive an epoch: else every epoch repeats the first one's clips."""
+    ds = ClipDataset(store, 4, 16, train=True, scale=(0.5, 1.0))
+    loader = DataLoader(ds, batch_size=3, num_workers=2, persistent_workers=True, multiprocessing_context=context)
+    epochs = []
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        epochs.append(torch.cat([clips for clips, _ in loader]))
+    expected = []
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        expected.append(torch.stack([ds[i][0] for i in range(len(ds))]))
+    assert torch.equal(epochs[0], expected[0]) and torch.equal(epochs[1], expected[1])
+    assert not torch.equal(epochs[0], epochs[1])
 
 
 def test_flip_mirrors_and_swaps_the_label(store):
