@@ -118,7 +118,6 @@ class TrainConfig:
     flip: bool
     reverse: bool
     colour: float = within(0, 1)
-    mixup: float = at_least(0)
     epochs: int = positive()
     batch_size: int = positive()
     optimizer: str = one_of("sgd", "adamw")

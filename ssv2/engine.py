@@ -116,19 +116,6 @@ def clips_to_device(
     return clips.to(device, non_blocking=True).contiguous(memory_format=memory_format)
 
 
-def mixup(clips: Tensor, alpha: float) -> tuple[Tensor, float]:
-    """uint8 clips blended with the batch rolled by one (mixup, Zhang et al. 2018), and the weight of
-    the clips' own labels, drawn from Beta(alpha, alpha) (the loss weighs the rolled labels by 1 - it).
-
-    On a few hundred videos a network learns each one's look by heart; a blend of two videos
-    with a blended label cannot be memorised, only explained by both actions.
-    """
-    lam = float(torch.distributions.Beta(alpha, alpha).sample())
-    lam = max(lam, 1 - lam)  # the clip's own label stays the larger part, so top-1 against it stays meaningful
-    mixed = clips.float().mul_(lam).add_(clips.roll(1, 0).float(), alpha=1 - lam)
-    return mixed.round_().to(torch.uint8), lam
-
-
 def _autocast(device: torch.device, amp: bool | None) -> torch.autocast:
     # bf16 needs no gradient scaling. None: wherever the device has native bf16.
     enabled = bf16_native(device) if amp is None else amp
@@ -158,12 +145,9 @@ def train_one_epoch(
     *,
     amp: bool | None = None,
     accumulate: int = 1,
-    mix: float = 0.0,
     progress: bool = True,
 ) -> dict[str, float]:
     """One pass over `loader`, stepping the optimiser and the scheduler every `accumulate` batches.
-
-    With `mix` > 0, each batch is blended by mixup with that alpha.
 
     Gradients of `accumulate` consecutive batches (fewer at the end of the epoch) are averaged
     before each step, as if they were one batch; under DDP only the last of them synchronises.
@@ -190,9 +174,6 @@ def train_one_epoch(
         group = min(accumulate, batches - first)  # batches in this step's group
         last = step == first + group - 1
         clips, target = clips_to_device(clips, device, layout), target.to(device, non_blocking=True)
-        lam = 1.0
-        if mix > 0:
-            clips, lam = mixup(clips, mix)
         # DDP's no_sync (reached through a torch.compile wrapper too) skips the all-reduce until the last batch.
         no_sync = getattr(model, "no_sync", None)
         sync = no_sync() if no_sync is not None and not last else nullcontext()
@@ -200,8 +181,6 @@ def train_one_epoch(
             with _autocast(device, amp):
                 output = model(clips)
                 loss = criterion(output, target)
-                if lam < 1:
-                    loss = lam * loss + (1 - lam) * criterion(output, target.roll(1, 0))
             (loss / group).backward()
         if last:
             optimizer.step()

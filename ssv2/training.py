@@ -195,7 +195,6 @@ def fit(
             device,
             epoch + 1,
             accumulate=train_cfg.accumulate,
-            mix=train_cfg.mixup,
             progress=progress,
         )
         val = evaluate(eval_model, criterion, val_loader, device, progress=progress)
