@@ -962,10 +962,15 @@ def draw_job(job: Job) -> str:
 
 
 def video_ids(rng: np.random.Generator, count: int) -> list[str]:
-    """Unique ids of varied digit counts, as SSv2's run from 1 to 220847 (log-uniform, so short ones occur)."""
+    """Unique ids like SSv2's (1 to 220847): mostly five or six digits, now and then fewer."""
+    digits = rng.choice(np.arange(1, 7), size=count * 2, p=[0.02, 0.03, 0.07, 0.13, 0.35, 0.4])
     ids: set[int] = set()
-    while len(ids) < count:
-        ids.add(int(math.exp(rng.uniform(0, math.log(220_847)))) + 1)
+    for d in digits:
+        ids.add(int(rng.integers(10 ** (d - 1), min(10**d, 220_848))))
+        if len(ids) == count:
+            break
+    while len(ids) < count:  # digit draws that collided too often
+        ids.add(int(rng.integers(1, 220_848)))
     out = [str(i) for i in ids]
     rng.shuffle(out)
     return out
