@@ -530,8 +530,8 @@ class Actor:
     aspect: float = 1.0
 
 
-def phases(rng: np.random.Generator, frames: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per frame: the hand's reach (0 away .. 1 touching), the motion's progress and its start/end idle.
+def phases(rng: np.random.Generator, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per frame: the hand's reach (0 away .. 1 touching) and the motion's progress (0 .. 1).
 
     Some clips idle before or after the action, so the action fills only part of them.
     """
@@ -542,7 +542,7 @@ def phases(rng: np.random.Generator, frames: int) -> tuple[np.ndarray, np.ndarra
     reach_in, reach_out = rng.uniform(0.15, 0.3), rng.uniform(0.15, 0.3)
     reach = np.minimum(smoothstep(u / reach_in), smoothstep((1 - u) / reach_out))
     move = smoothstep((u - reach_in - 0.03) / (1 - reach_in - reach_out - 0.06))
-    return np.asarray(reach), np.asarray(move), u
+    return np.asarray(reach), np.asarray(move)
 
 
 def make_arm(rng: np.random.Generator, scene: Scene, y: float, grip: bool) -> Arm:
@@ -561,7 +561,7 @@ def shoulder_from(rng: np.random.Generator, scene: Scene, contact: np.ndarray, s
     return np.array([contact[0] + side * rng.uniform(0.3, 1.1) * h, h + rng.uniform(0.35, 0.8) * h])
 
 
-def hand_track(contact: np.ndarray, shoulder: np.ndarray, reach: np.ndarray):
+def hand_track(contact: np.ndarray, shoulder: np.ndarray, reach: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Fingertip and shoulder paths: the hand slides in along the arm to the contact and back out."""
     direction = (contact - shoulder) / np.linalg.norm(contact - shoulder, axis=-1, keepdims=True)
     away = np.linalg.norm(contact - shoulder, axis=-1, keepdims=True) * 0.75
@@ -571,7 +571,7 @@ def hand_track(contact: np.ndarray, shoulder: np.ndarray, reach: np.ndarray):
 
 def push(rng: np.random.Generator, scene: Scene, actors: list[tuple[str, str]], frames: int) -> list[Actor]:
     """A hand slides an object from left to right along the table."""
-    reach, move, _ = phases(rng, frames)
+    reach, move = phases(rng, frames)
     w, h = scene.width, scene.height
     height = h * rng.uniform(0.12, 0.2)
     distance = w * rng.uniform(0.28, 0.45)
@@ -590,7 +590,7 @@ def push(rng: np.random.Generator, scene: Scene, actors: list[tuple[str, str]], 
 
 def lift(rng: np.random.Generator, scene: Scene, actors: list[tuple[str, str]], frames: int) -> list[Actor]:
     """A hand grasps an object and lifts it off the table; it grows a little as it nears the camera."""
-    reach, move, _ = phases(rng, frames)
+    reach, move = phases(rng, frames)
     w, h = scene.width, scene.height
     height = h * rng.uniform(0.12, 0.18)
     rise = h * rng.uniform(0.22, 0.38)
@@ -621,7 +621,7 @@ def closer(rng: np.random.Generator, scene: Scene, actors: list[tuple[str, str]]
     share = 0.5 if all(moving) else 1.0
     out = []
     for i, side in enumerate((-1, 1)):
-        reach, move, _ = phases(np.random.default_rng(rng.integers(2**32)), frames)
+        reach, move = phases(np.random.default_rng(rng.integers(2**32)), frames)
         start = centre + side * (gap0 / 2 + widths[i] / 2) if all(moving) else None
         if not all(moving):  # the still object sits near the centre, the other comes to it
             start = centre + side * (widths[i] / 2 + (gap0 if moving[i] else gap1) / 2)
@@ -836,7 +836,7 @@ def handheld(rng: np.random.Generator, scene: Scene, frames: int) -> Camera:
 
 def approach(rng: np.random.Generator, scene: Scene, actors: list[tuple[str, str]], frames: int):
     """The camera moves in on an object: zoom with a turn of roll, walking bob and near-clutter parallax."""
-    _, move, _ = phases(rng, frames)
+    _, move = phases(rng, frames)
     w, h = scene.width, scene.height
     height = h * rng.uniform(0.12, 0.2)
     target = np.array([MARGIN + w * rng.uniform(0.3, 0.7), MARGIN + h * rng.uniform(0.45, 0.75)])
