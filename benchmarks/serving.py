@@ -21,6 +21,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -57,41 +58,45 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model_uri: str, port: int) -> subprocess.Popen:
-    """`mlflow models serve` from this environment; returns once /ping answers."""
+def start_server(model_uri: str, port: int, log: Path) -> subprocess.Popen:
+    """`mlflow models serve` from this environment, its output in `log`; returns once /ping answers.
+
+    A file, not a pipe: nobody reads the output while requests run, and a full pipe would block the
+    server at its next log line.
+    """
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    process = subprocess.Popen(
-        [
-            str(bin_dir / "mlflow"),
-            "models",
-            "serve",
-            "-m",
-            model_uri,
-            "--env-manager",
-            "local",
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 180
+    with open(log, "w") as out:  # the server writes through its own copy of the descriptor
+        process = subprocess.Popen(
+            [
+                str(bin_dir / "mlflow"),
+                "models",
+                "serve",
+                "-m",
+                model_uri,
+                "--env-manager",
+                "local",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(port),
+            ],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + 600  # minutes, when other jobs hold the cores while torch and MLflow import
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"mlflow models serve exited:\n{process.stderr.read()}")
+            sys.exit(f"mlflow models serve exited:\n{log.read_text()}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).ok:
                 return process
         except requests.ConnectionError:
             time.sleep(0.3)
     os.killpg(process.pid, signal.SIGTERM)
-    sys.exit("mlflow models serve did not answer /ping within 180 s")
+    sys.exit("mlflow models serve did not answer /ping within 600 s")
 
 
 def summary(times: np.ndarray) -> tuple[float, float]:
@@ -118,7 +123,8 @@ def main() -> None:
     frame = pd.DataFrame({"video": [data]})
     payload = {"dataframe_split": {"columns": ["video"], "data": [[base64.b64encode(data).decode("ascii")]]}}
     port = free_port()
-    server = start_server(model_uri, port)
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    server = start_server(model_uri, port, log)
     try:
         session = requests.Session()
 

@@ -227,8 +227,8 @@ def materialise(
     done = total - sum(len(rows) for _, _, rows in todo)
     if done:
         print(
-            f"resuming {partial}: {len(plan) - len(todo)} of {len(plan)} shards ({done} of {total} videos) "
-            f"already built"
+            f"resuming {partial}: kept {len(plan) - len(todo)} of {len(plan)} shards ({done} of {total} videos), "
+            f"building the rest"
         )
 
     workers = workers or os.cpu_count() or 1

@@ -4,8 +4,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +20,7 @@ from mlflow import MlflowClient
 from conftest import REPO, sample_config
 from ssv2.checkpoint import load_checkpoint
 from ssv2.sample import make_sample
+from test_store import assert_same_store, shard_folders
 
 pytestmark = pytest.mark.slow
 
@@ -28,9 +31,12 @@ TINY = {
 }
 
 
+def environment(**env: str) -> dict[str, str]:
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
+
+
 def run(args: list[str], cwd: Path, **env: str) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(args, cwd=cwd, env=environment(**env), capture_output=True, text=True)
     assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
     return result.stdout
 
@@ -153,3 +159,36 @@ def test_r3d_50_from_an_inflated_imagenet_resnet_50_trains_through_dvc_repro(rep
     stem = checkpoint["model"]["stem.0.weight"]
     assert stem.shape == (64, 3, 3, 7, 7)
     torch.testing.assert_close(stem.sum(2), resnet.conv1.weight.detach(), rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("codec", ["raw", "jpeg"])
+def test_dvc_repro_killed_mid_materialise_resumes_to_the_same_store(repo, codec, tmp_path):
+    set_params(repo, {"store": {"codec": codec, "shard_videos": 4}})  # 15 shards: 28 train, 13 validation, 13 test
+    run(["dvc", "repro", "parse"], repo)
+    partial, store = repo / "data/store.partial", repo / "data/store"
+    with open(tmp_path / "killed.log", "w") as log:
+        # Its own process group: the kill reaches dvc, the stage and the stage's decoding workers at once.
+        dvc = subprocess.Popen(
+            ["dvc", "repro", "materialise"], cwd=repo, env=environment(), stdout=log, stderr=log, start_new_session=True
+        )
+        while not shard_folders(partial) and dvc.poll() is None:
+            time.sleep(0.01)
+        os.killpg(dvc.pid, signal.SIGKILL)
+        dvc.wait()
+    kept = {p.relative_to(partial): (p / "frames.bin").stat() for p in shard_folders(partial)}
+    assert 1 <= len(kept) < 15 and not (store / "summary.json").exists(), (tmp_path / "killed.log").read_text()
+
+    resumed = run(["dvc", "repro", "materialise"], repo)
+    assert f"resuming {Path('data/store.partial')}: kept {len(kept)} of 15 shards" in resumed, resumed
+    for shard, stat in kept.items():  # kept as they were, not rebuilt
+        again = (store / shard / "frames.bin").stat()
+        assert (again.st_ino, again.st_mtime_ns) == (stat.st_ino, stat.st_mtime_ns)
+    assert not partial.exists() and "up to date" in run(["dvc", "status", "materialise"], repo)
+
+    lock = yaml.safe_load((repo / "dvc.lock").read_text())["stages"]["materialise"]["outs"]
+    shutil.move(store, tmp_path / "resumed")
+    clean = run(["dvc", "repro", "--force", "materialise"], repo)
+    assert "resuming" not in clean
+    assert_same_store(tmp_path / "resumed", store)
+    # DVC's hash of the store covers every file's bytes: frames, offsets, videos.csv, skipped.csv, summary
+    assert yaml.safe_load((repo / "dvc.lock").read_text())["stages"]["materialise"]["outs"] == lock

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import REPO, encode, moving_square
 from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, decode_batch, materialise
 from ssv2.video import decode_video, encode_video
 
@@ -36,6 +36,17 @@ def test_raw_store_round_trip_is_bit_exact(tmp_path, make_video):
         decoded = decode_video(tmp_path / f"{ident}.webm", 32)
         np.testing.assert_array_equal(store.video(i), decoded)
         np.testing.assert_array_equal(store.frames(i, [5, 0, 5]), decoded[[5, 0, 5]])
+
+
+@pytest.mark.parametrize("codec", ["raw", "jpeg"])
+def test_a_mediarecorder_webm_is_materialised_like_any_other(tmp_path, codec):
+    video = moving_square(24, 48, 64)
+    (tmp_path / "live.webm").write_bytes(encode(video, streamed=True))  # no duration, no cues
+    (tmp_path / "seekable.webm").write_bytes(encode(video))
+    build(tmp_path, {"train": table({"live": tmp_path / "live.webm", "seekable": tmp_path / "seekable.webm"})}, codec)
+    store = ClipStore(tmp_path / "store" / "train")
+    assert store.ids == ["live", "seekable"] and store.counts.tolist() == [24, 24]
+    np.testing.assert_array_equal(store.video(0), store.video(1))
 
 
 def test_jpeg_store_is_close_and_smaller(tmp_path, make_video):
