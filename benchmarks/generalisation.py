@@ -1,14 +1,17 @@
 """Does the default recipe learn SSv2-format data it was not tuned on? One training per dataset variant.
 
 Each variant is a dataset in the official layout (labels.json with all 174 classes, the splits
-using a subset), made by the sample generator with other knobs and seeds, or by
-benchmarks/foreign.py, a generator written apart from it. Each is parsed, materialised and
+using a subset), made by the sample generator with other knobs and seeds, or by one of two
+generators written apart from it and from each other: benchmarks/foreign.py (shapes, textures and
+motion profiles of its own) and benchmarks/tabletop.py (written later, by someone who read neither). Each is parsed, materialised and
 trained with params.yaml's store, model and train sections unchanged, then the best checkpoint
 is scored on the validation split as the evaluate stage scores it. Prints, per variant:
 validation top-1, accuracy on the time-reversal pairs, the share predicted as the reversed
 partner, and the training seconds.
 
 The recipe was chosen on the TUNE variants; the HELD_OUT ones were run only to report.
+`foreign` was held out until its 61% showed the recipe overfitting; it was then used to tune,
+and `tabletop` took its place as the dataset no one had looked at.
 
     python benchmarks/generalisation.py                       # every variant
     python benchmarks/generalisation.py --only wide-frames    # some of them
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import importlib
 import json
 import sys
 import time
@@ -49,9 +53,10 @@ PAIRS8 = [
     "Approaching something with your camera",
     "Moving away from something with your camera",
 ]
-# name -> sample knobs that differ from params.yaml's (None: benchmarks/foreign.py), each with its own seed.
+# name -> sample knobs that differ from params.yaml's, each with its own seed, or the name of another generator.
 TUNE = {
     "sample-seed-1": {"seed": 1},
+    "foreign": "foreign",
     "pairs8-wide-small": {
         "seed": 2,
         "classes": PAIRS8,
@@ -74,19 +79,20 @@ HELD_OUT = {
         "noise": 0.0,
         "shake": [0.0, 0.5],
     },
-    "foreign": None,
+    "tabletop": "tabletop",
 }
-FOREIGN_SEED = 9
+GENERATOR_SEED = 9
 
 
-def build_dataset(name: str, knobs: dict | None, params: dict, root: Path) -> None:
+def build_dataset(knobs: dict | str, params: dict, root: Path) -> None:
     if (root / LAYOUT["labels"]).is_file():
         return  # built by an earlier run of this benchmark
-    if knobs is None:
+    if isinstance(knobs, str):
         sys.path.insert(0, str(Path(__file__).parent))
-        from foreign import make_foreign
-
-        make_foreign(root, FOREIGN_SEED, Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt")
+        generator = importlib.import_module(knobs)
+        getattr(generator, f"make_{knobs}")(
+            root, GENERATOR_SEED, Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt"
+        )
         return
     sample = config.from_dict(
         config.SampleConfig, {**params["sample"], "broken": 0, "test_per_class": 0, **knobs}, "sample"
@@ -111,9 +117,9 @@ class Progress:
         pass
 
 
-def run_variant(name: str, knobs: dict | None, params: dict, work: Path) -> dict:
+def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
     root, store = work / name / "data", work / name / "store"
-    build_dataset(name, knobs, params, root)
+    build_dataset(knobs, params, root)
     data = config.from_dict(config.DataConfig, {**params["data"], "root": str(root)}, "data")
     class_names, tables = parse_dataset(data)
     store_cfg = config.from_dict(config.StoreConfig, params["store"], "store")

@@ -117,6 +117,7 @@ class TrainConfig:
     scale: list[float] = span(0.05, 1)
     flip: bool
     reverse: bool
+    colour: float = within(0, 1)
     epochs: int = positive()
     batch_size: int = positive()
     optimizer: str = one_of("sgd", "adamw")

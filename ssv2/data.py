@@ -103,6 +103,34 @@ def resize_view(frames: np.ndarray, box: Box, size: int) -> torch.Tensor:
     return clip.permute(1, 0, 2, 3)
 
 
+# RGB -> YIQ: luma and two chroma axes; a hue change turns the chroma plane, saturation scales it.
+YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+
+def jitter_colour(clip: torch.Tensor, rng: np.random.Generator, strength: float) -> torch.Tensor:
+    """A (3, T, H, W) uint8 clip with one random brightness, contrast, saturation and hue change for all
+    its frames: SimCLR's colour jitter at `strength` (factors within 1 +- 0.8 strength, hue within
+    +- 0.2 strength of a turn).
+
+    SSv2's classes hold for a "something" of any colour: a model that keys on the colour of a few
+    training videos' objects or tables does not generalise to others. Brightness, saturation and hue
+    are one 3x3 colour matrix (hue as a turn of YIQ's chroma plane: 10x cheaper than a trip through HSV).
+    """
+    if strength == 0:
+        return clip
+    spread = 0.8 * strength
+    brightness, contrast, saturation = rng.uniform(1 - spread, 1 + spread, 3)
+    turn = 2 * np.pi * rng.uniform(-0.2, 0.2) * strength
+    cos, sin = saturation * np.cos(turn), saturation * np.sin(turn)
+    chroma = torch.tensor([[1.0, 0.0, 0.0], [0.0, cos, -sin], [0.0, sin, cos]], dtype=torch.float32)
+    matrix = float(brightness) * torch.linalg.inv(YIQ) @ chroma @ YIQ
+    x = torch.einsum("ij,jthw->ithw", matrix, clip.float())
+    # Contrast: towards each frame's mean grey, as torchvision's adjust_contrast does.
+    grey = torch.einsum("j,jthw->thw", YIQ[0], x).mean(dim=(1, 2), keepdim=True)
+    x = float(contrast) * x + (1 - float(contrast)) * grey
+    return x.round_().clamp_(0, 255).to(torch.uint8)
+
+
 def eval_views(
     take: Callable[[np.ndarray], np.ndarray],
     count: int,
@@ -131,7 +159,7 @@ class ClipDataset(Dataset):
     """Clips of `frames` frames and `crop` x `crop` pixels from one split of the clip store.
 
     Training (`train=True`): random position in each segment, a random box of `scale` of the
-    frame's height and width resized to the crop; with a `reverse_map` a clip whose class has a
+    frame's height and width resized to the crop, its colours jittered by `colour` (see jitter_colour); with a `reverse_map` a clip whose class has a
     time-reversed partner plays backwards half the time, relabelled as that partner ("Moving
     something up" backwards is "Moving something down"); with a `flip_map` a horizontal flip half the time that relabels each class as `flip_map` says
     (a plain flip would turn "left to right" into "right to left"). Returns
@@ -150,6 +178,7 @@ class ClipDataset(Dataset):
         flip_map: list[int] | None = None,
         reverse_map: list[int] | None = None,
         scale: tuple[float, float] = (1.0, 1.0),
+        colour: float = 0.0,
         clips: int = 1,
         crops: int = 1,
         seed: int = 0,
@@ -158,7 +187,16 @@ class ClipDataset(Dataset):
         self.store = store if isinstance(store, ClipStore) else ClipStore(store)
         self.frames, self.crop, self.train, self.scale = frames, crop, train, tuple(scale)
         self.flip_map, self.reverse_map, self.clips, self.crops = flip_map, reverse_map, clips, crops
-        self.seed, self.epoch, self.dtype = seed, 0, dtype
+        self.colour = colour
+        self.seed, self.dtype = seed, dtype
+        # In shared memory: DataLoader workers, persistent ones too, hold copies of the dataset made
+        # when they started, and must still see each new epoch, or every epoch repeats the first one's
+        # clips and the augmentation is fixed, not random (training then learns those clips by heart).
+        self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+
+    @property
+    def epoch(self) -> int:
+        return int(self._epoch)
 
     @classmethod
     def evaluation(cls, store: ClipStore | str | Path, preprocessing: Preprocessing) -> ClipDataset:
@@ -168,7 +206,7 @@ class ClipDataset(Dataset):
 
     def set_epoch(self, epoch: int) -> None:
         """Draw different clips each epoch (call before iterating, as with DistributedSampler)."""
-        self.epoch = epoch
+        self._epoch.fill_(epoch)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -184,7 +222,7 @@ class ClipDataset(Dataset):
         if self.train:
             rng = np.random.default_rng([self.seed, self.epoch, i])
             video = self.store.frames(i, segment_indices(count, self.frames, rng))
-            clip = resize_view(video, random_box(rng, height, width, self.scale), c)
+            clip = jitter_colour(resize_view(video, random_box(rng, height, width, self.scale), c), rng, self.colour)
             if self.reverse_map is not None and self.reverse_map[label] != label and rng.random() < 0.5:
                 clip, label = clip.flip(1), self.reverse_map[label]
             if self.flip_map is not None and rng.random() < 0.5:

@@ -35,10 +35,13 @@ def evaluation_metrics(probs: torch.Tensor, targets: torch.Tensor, class_names: 
     }
 
 
-def per_class_table(per_class: list[float], samples: list[int], class_names: list[str]) -> list[tuple[str, int, float]]:
-    """(class, samples, top-1) rows, worst class first; classes absent from the split (NaN) last."""
-    rows = zip(class_names, samples, per_class)
-    return sorted(rows, key=lambda row: (math.isnan(row[2]), row[2]))
+def per_class_table(
+    per_class: list[float], train_videos: list[int], samples: list[int], class_names: list[str]
+) -> list[tuple[str, int, int, float]]:
+    """(class, training videos, evaluated samples, top-1) rows, worst class first; classes absent from the
+    split (NaN) last. A class trained on a handful of videos explains its score."""
+    rows = zip(class_names, train_videos, samples, per_class)
+    return sorted(rows, key=lambda row: (math.isnan(row[3]), row[3]))
 
 
 def _mistakes(confusion: torch.Tensor) -> list[tuple[int, int, int]]:

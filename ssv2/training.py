@@ -132,6 +132,7 @@ def fit(
         train_cfg.crop,
         train=True,
         scale=train_cfg.scale,
+        colour=train_cfg.colour,
         flip_map=flip_map(class_names) if train_cfg.flip else None,
         reverse_map=reverse_map(class_names) if train_cfg.reverse else None,
         seed=train_cfg.seed,

@@ -9,6 +9,7 @@ import json
 import math
 
 import mlflow
+import numpy as np
 import pandas as pd
 from torch.utils.data import DataLoader
 
@@ -72,8 +73,11 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
     (OUT / "metrics.json").write_text(json.dumps(summary, indent=2) + "\n")
     with open(OUT / "per_class.csv", "w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["class", "samples", "top1"])
-        writer.writerows(per_class_table(metrics["per_class"], metrics["confusion"].sum(1).tolist(), names))
+        writer.writerow(["class", "train_videos", "samples", "top1"])
+        train_videos = np.bincount(ClipStore(STORE / "train").labels, minlength=len(names)).tolist()
+        writer.writerows(
+            per_class_table(metrics["per_class"], train_videos, metrics["confusion"].sum(1).tolist(), names)
+        )
     pairs = confused_pairs(metrics["confusion"], names)
     pd.DataFrame(pairs, columns=["actual", "predicted", "count", "share"]).to_csv(
         OUT / "confused_pairs.csv", index=False

@@ -2,8 +2,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from torch.utils.data import DataLoader
 
-from ssv2.data import ClipDataset, Preprocessing, eval_boxes, random_box, resize_view, segment_indices
+from ssv2.data import ClipDataset, Preprocessing, eval_boxes, jitter_colour, random_box, resize_view, segment_indices
 from ssv2.store import materialise
 
 
@@ -34,6 +35,26 @@ def test_random_boxes_stay_inside_within_the_scale(scale):
         top, left, h, w = random_box(rng, 40, 90, scale)
         assert 0 <= top and top + h <= 40 and 0 <= left and left + w <= 90
         assert round(40 * scale[0]) <= h <= round(40 * scale[1]) and round(90 * scale[0]) <= w <= round(90 * scale[1])
+
+
+def test_colour_jitter_is_one_change_for_the_whole_clip():
+    frame = torch.randint(0, 256, (3, 1, 8, 8), dtype=torch.uint8)
+    clip = frame.expand(3, 4, 8, 8)
+    assert torch.equal(jitter_colour(clip, np.random.default_rng(0), 0.0), clip)
+    jittered = jitter_colour(clip, np.random.default_rng(0), 1.0)
+    assert jittered.dtype == torch.uint8 and jittered.shape == clip.shape
+    assert not torch.equal(jittered, clip)
+    assert all(torch.equal(jittered[:, t], jittered[:, 0]) for t in range(4))  # frames of a clip change alike
+
+
+def test_colour_jitter_keeps_grey_grey_and_moves_hues():
+    grey = torch.full((3, 2, 4, 4), 120, dtype=torch.uint8)
+    out = jitter_colour(grey, np.random.default_rng(1), 1.0)
+    assert (out.max(0).values.int() - out.min(0).values.int()).max() <= 1  # hue and saturation leave grey alone
+    red = torch.zeros((3, 2, 4, 4), dtype=torch.uint8)
+    red[0] = 200
+    hues = {tuple(jitter_colour(red, np.random.default_rng(k), 1.0)[:, 0, 0, 0].tolist()) for k in range(20)}
+    assert len(hues) > 10
 
 
 def test_resize_view_squeezes_the_box_into_the_square():
@@ -87,6 +108,23 @@ def test_train_randomness_depends_on_seed_epoch_and_index_only(store):
     assert torch.equal(ClipDataset(store, 8, 24, train=True, seed=3)[2][0], first)
     ds.set_epoch(1)
     assert not torch.equal(ds[2][0], first)
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_persistent_workers_see_each_new_epoch(store, context):
+    """set_epoch reaches DataLoader workers that outlive an epoch: else every epoch repeats the first one's clips."""
+    ds = ClipDataset(store, 4, 16, train=True, scale=(0.5, 1.0))
+    loader = DataLoader(ds, batch_size=3, num_workers=2, persistent_workers=True, multiprocessing_context=context)
+    epochs = []
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        epochs.append(torch.cat([clips for clips, _ in loader]))
+    expected = []
+    for epoch in range(2):
+        ds.set_epoch(epoch)
+        expected.append(torch.stack([ds[i][0] for i in range(len(ds))]))
+    assert torch.equal(epochs[0], expected[0]) and torch.equal(epochs[1], expected[1])
+    assert not torch.equal(epochs[0], epochs[1])
 
 
 def test_flip_mirrors_and_swaps_the_label(store):

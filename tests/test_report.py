@@ -7,9 +7,9 @@ from ssv2.report import confused_pairs, confusion_classes, per_class_table, plot
 
 
 def test_per_class_table_worst_first_absent_last():
-    rows = per_class_table([50.0, math.nan, 10.0, 100.0], [2, 0, 10, 1], ["a", "b", "c", "d"])
+    rows = per_class_table([50.0, math.nan, 10.0, 100.0], [24, 3, 0, 5], [2, 0, 10, 1], ["a", "b", "c", "d"])
     assert [r[0] for r in rows] == ["c", "a", "d", "b"]
-    assert rows[0] == ("c", 10, 10.0)
+    assert rows[0] == ("c", 0, 10, 10.0)
 
 
 def test_confused_pairs_by_count_then_share():
