@@ -30,6 +30,7 @@ TRAIN = TrainConfig(
     scale=[0.7, 1.0],
     flip=False,
     reverse=False,
+    colour=0.0,
     epochs=1,
     batch_size=2,
     optimizer="sgd",

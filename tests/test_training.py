@@ -31,6 +31,7 @@ TRAIN = TrainConfig(
     scale=[0.7, 1.0],
     flip=True,
     reverse=True,
+    colour=0.5,
     epochs=2,
     batch_size=8,
     optimizer="sgd",
