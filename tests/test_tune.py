@@ -262,7 +262,7 @@ def test_apply_best_changes_the_three_values_and_keeps_every_other_byte(tmp_path
     params = tmp_path / "params.yaml"
     params.write_text((REPO / "params.yaml").read_text())
     best = tmp_path / "best.yaml"
-    best.write_text(yaml.safe_dump({"params": {"train.lr": 1e-05, "train.frames": 8, "model.depth": 34}}))
+    best.write_text(yaml.safe_dump({"params": {"train.lr": 1e-05, "train.frames": 16, "model.depth": 34}}))
     before = params.read_text().splitlines()
     changes = apply_best(best, params)
     after = params.read_text().splitlines()
@@ -270,7 +270,7 @@ def test_apply_best_changes_the_three_values_and_keeps_every_other_byte(tmp_path
     assert len(before) == len(after) and len(changed) == 3
     assert all(a.split("#")[1:] == b.split("#")[1:] for a, b in changed)  # the comments stay
     assert config.load(config.TrainConfig, "train", params).lr == 1e-05
-    assert config.load(config.TrainConfig, "train", params).frames == 8
+    assert config.load(config.TrainConfig, "train", params).frames == 16
     assert config.load(config.ModelConfig, "model", params).depth == 34
     assert config.load_params(params)["train"]["seed"] == config.load_params(REPO / "params.yaml")["train"]["seed"]
     assert changes["model.depth"][1] == 34
