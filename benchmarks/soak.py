@@ -41,6 +41,7 @@ from serving import free_port, start_server
 
 from ssv2 import config, serving
 from ssv2.checkpoint import save_checkpoint
+from ssv2.data import Preprocessing
 from ssv2.models import build_model
 from ssv2.sample import real_class_names
 from ssv2.training import inference_state
@@ -203,7 +204,8 @@ def log_random_model(root: Path) -> str:
     evaluate = config.load(config.EvaluateConfig, "evaluate")
     names = real_class_names()
     model = build_model(model_cfg.depth, len(names), None, model_cfg.width, model_cfg.centre, model_cfg.pool)
-    save_checkpoint(root / "best.pt", inference_state(model.eval(), model_cfg, train_cfg, names, store_cfg.short_side))
+    preprocessing = Preprocessing(train_cfg.frames, train_cfg.crop, store_cfg.short_side)
+    save_checkpoint(root / "best.pt", inference_state(model.eval(), model_cfg, names, preprocessing))
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root}/mlflow.db"
     experiment = mlflow.create_experiment("soak", artifact_location=(root / "artifacts").as_uri())
     example = encode_video(scene(np.random.default_rng(0), 24, 320, GRAIN))
