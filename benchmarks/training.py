@@ -126,8 +126,13 @@ def timed_passes(model: nn.Module, loader, device: torch.device, amp: bool, repe
 
 def sample_store(folder: Path, per_class: int, workers: int) -> Path:
     """A clip store of the synthetic sample at short side 128 (enough for 112-pixel crops)."""
-    make_sample(folder / "sample", seed=0, per_class={"train": per_class, "validation": 1, "test": 0}, broken=0)
     params = config.load_params()
+    sample = config.from_dict(
+        config.SampleConfig,
+        {**params["sample"], "train_per_class": per_class, "validation_per_class": 1, "test_per_class": 0, "broken": 0},
+        "sample",
+    )
+    make_sample(folder / "sample", sample, workers)
     data = config.from_dict(config.DataConfig, {**params["data"], "root": str(folder / "sample")}, "data")
     _, tables = parse_dataset(data)
     materialise(
