@@ -105,6 +105,7 @@ def resize_view(frames: np.ndarray, box: Box, size: int) -> torch.Tensor:
 
 # RGB -> YIQ: luma and two chroma axes; a hue change turns the chroma plane, saturation scales it.
 YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+YIQ_TO_RGB = torch.linalg.inv(YIQ)
 
 
 def jitter_colour(clip: torch.Tensor, rng: np.random.Generator, strength: float) -> torch.Tensor:
@@ -123,7 +124,7 @@ def jitter_colour(clip: torch.Tensor, rng: np.random.Generator, strength: float)
     turn = 2 * np.pi * rng.uniform(-0.2, 0.2) * strength
     cos, sin = saturation * np.cos(turn), saturation * np.sin(turn)
     chroma = torch.tensor([[1.0, 0.0, 0.0], [0.0, cos, -sin], [0.0, sin, cos]], dtype=torch.float32)
-    matrix = float(brightness) * torch.linalg.inv(YIQ) @ chroma @ YIQ
+    matrix = float(brightness) * YIQ_TO_RGB @ chroma @ YIQ
     x = torch.einsum("ij,jthw->ithw", matrix, clip.float())
     # Contrast: towards each frame's mean grey, as torchvision's adjust_contrast does.
     grey = torch.einsum("j,jthw->thw", YIQ[0], x).mean(dim=(1, 2), keepdim=True)
