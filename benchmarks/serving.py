@@ -58,8 +58,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(model_uri: str, port: int, log: Path) -> subprocess.Popen:
-    """`mlflow models serve` from this environment, its output in `log`; returns once /ping answers.
+def start_server(model_uri: str, port: int, log: Path, cwd: Path | None = None) -> subprocess.Popen:
+    """`mlflow models serve` from this environment (in `cwd`), its output in `log`; returns once /ping
+    answers, and raises RuntimeError with the log if the server exits or never answers.
 
     A file, not a pipe: nobody reads the output while requests run, and a full pipe would block the
     server at its next log line.
@@ -81,6 +82,7 @@ def start_server(model_uri: str, port: int, log: Path) -> subprocess.Popen:
                 "-p",
                 str(port),
             ],
+            cwd=cwd,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -89,14 +91,14 @@ def start_server(model_uri: str, port: int, log: Path) -> subprocess.Popen:
     deadline = time.monotonic() + 600  # minutes, when other jobs hold the cores while torch and MLflow import
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            sys.exit(f"mlflow models serve exited:\n{log.read_text()}")
+            raise RuntimeError(f"mlflow models serve exited:\n{log.read_text()}")
         try:
             if requests.get(f"http://127.0.0.1:{port}/ping", timeout=1).ok:
                 return process
         except requests.ConnectionError:
             time.sleep(0.3)
     os.killpg(process.pid, signal.SIGTERM)
-    sys.exit("mlflow models serve did not answer /ping within 600 s")
+    raise RuntimeError(f"mlflow models serve did not answer /ping within 600 s:\n{log.read_text()}")
 
 
 def summary(times: np.ndarray) -> tuple[float, float]:

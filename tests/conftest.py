@@ -8,7 +8,7 @@ import av
 import numpy as np
 import pytest
 
-from ssv2.config import SampleConfig, load
+from ssv2.config import SampleConfig, TrainConfig, load
 from ssv2.sample import real_class_names
 from ssv2.video import write_video
 
@@ -24,6 +24,11 @@ def ssv2_names() -> list[str]:
 def sample_config(**changes) -> SampleConfig:
     """params.yaml's sample section with `changes`: the embedded sample's look at other sizes."""
     return dataclasses.replace(load(SampleConfig, "sample", REPO / "params.yaml"), **changes)
+
+
+def train_config(**changes) -> TrainConfig:
+    """params.yaml's train section with `changes`: a run small enough for a test."""
+    return dataclasses.replace(load(TrainConfig, "train", REPO / "params.yaml"), **changes)
 
 
 def moving_square(frames: int = 24, height: int = 48, width: int = 64, seed: int = 0) -> np.ndarray:

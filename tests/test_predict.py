@@ -11,9 +11,9 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from conftest import moving_square
+from conftest import moving_square, train_config
 from ssv2.checkpoint import PREPROCESSING, CheckpointError, load_checkpoint, save_checkpoint
-from ssv2.config import ModelConfig, TrainConfig
+from ssv2.config import ModelConfig
 from ssv2.data import ClipDataset, Preprocessing
 from ssv2.engine import predict
 from ssv2.inference import Classifier, top_k, video_views
@@ -23,11 +23,9 @@ from ssv2.store import ClipStore, materialise
 from ssv2.training import inference_state
 from ssv2.video import VideoError, write_video
 
-TRAIN = TrainConfig(
-    seed=0,
+TRAIN = train_config(
     frames=4,
     crop=32,
-    scale=[0.7, 1.0],
     flip=False,
     reverse=False,
     colour=0.0,
@@ -35,7 +33,6 @@ TRAIN = TrainConfig(
     batch_size=2,
     optimizer="sgd",
     lr=0.01,
-    momentum=0.9,
     weight_decay=0.0,
     warmup_epochs=0,
     label_smoothing=0.0,

@@ -4,11 +4,7 @@ and bad requests answered 4xx while the server keeps serving."""
 import base64
 import os
 import signal
-import socket
-import subprocess
 import sys
-import time
-from pathlib import Path
 
 import mlflow
 import pytest
@@ -23,16 +19,11 @@ from test_predict import write_checkpoint
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import soak  # noqa: E402  (the soak benchmark's clients and checks, run shorter here)
+from serving import free_port, start_server  # noqa: E402  (the benchmarks' server, started the same way)
 
 pytestmark = pytest.mark.slow
 
 NAME = "ssv2-test"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def truncated(data: bytes) -> bytes:
@@ -76,42 +67,9 @@ def server(store):
     """`mlflow models serve -m models:/NAME@champion --env-manager local`, as the README runs it."""
     root, _ = store
     port = free_port()
-    bin_dir = Path(sys.executable).parent  # mlflow and the uvicorn it runs, from this environment
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}
-    log = root / "server.log"  # a file, not a pipe that nobody reads and whose filling would block the server
-    with open(log, "w") as out:
-        process = subprocess.Popen(
-            [
-                str(bin_dir / "mlflow"),
-                "models",
-                "serve",
-                "-m",
-                f"models:/{NAME}@champion",
-                "--env-manager",
-                "local",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(port),
-            ],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 600  # minutes, when other jobs hold the cores while torch and MLflow import
+    process = start_server(f"models:/{NAME}@champion", port, root / "server.log", cwd=root)
     try:
-        while True:
-            assert process.poll() is None, f"the server exited:\n{log.read_text()}"
-            assert time.monotonic() < deadline, "the server did not answer /ping within 600 s"
-            try:
-                if requests.get(f"{url}/ping", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.3)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(timeout=30)

@@ -15,32 +15,25 @@ import torch
 import yaml
 from mlflow import MlflowClient
 
-from conftest import REPO, sample_config
+from conftest import REPO, sample_config, train_config
 from ssv2.annotations import parse_dataset, write_table
 from ssv2.checkpoint import BEST, LAST, PREPROCESSING, load_checkpoint
-from ssv2.config import DataConfig, ModelConfig, TrainConfig, load_params
+from ssv2.config import DataConfig, ModelConfig, load_params
 from ssv2.sample import make_sample
 from ssv2.store import materialise
 from ssv2.training import fit
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
-TRAIN = TrainConfig(
-    seed=0,
+TRAIN = train_config(
     frames=4,
     crop=32,
-    scale=[0.7, 1.0],
-    flip=True,
-    reverse=True,
-    colour=0.5,
     epochs=2,
-    batch_size=8,
     optimizer="sgd",
     lr=0.01,
-    momentum=0.9,
     weight_decay=0.0001,
     warmup_epochs=0.5,
-    label_smoothing=0.1,
     workers=0,
+    processes=1,
 )
 
 
