@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import importlib
 import json
+import os
+import statistics
+import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import torch
 import yaml
 from torch.utils.data import DataLoader
 
@@ -40,7 +44,7 @@ from ssv2.engine import predict
 from ssv2.report import evaluation_metrics
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import materialise
-from ssv2.training import fit
+from ssv2.training import default_device, fit
 
 # The four reversal pairs of the issue that asked for this benchmark.
 PAIRS8 = [
@@ -117,7 +121,8 @@ class Progress:
         pass
 
 
-def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
+def prepare(name: str, knobs: dict | str, params: dict, work: Path) -> tuple[list[str], dict, Path]:
+    """The variant's dataset and store, built once and kept in `work`; returns its classes, tables and store."""
     root, store = work / name / "data", work / name / "store"
     build_dataset(knobs, params, root)
     data = config.from_dict(config.DataConfig, {**params["data"], "root": str(root)}, "data")
@@ -128,9 +133,15 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
         or json.loads((store / "summary.json").read_text())["short_side"] != store_cfg.short_side
     ):
         materialise(tables, store, **dataclasses.asdict(store_cfg))
+    return class_names, tables, store
+
+
+def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
+    class_names, tables, store = prepare(name, knobs, params, work)
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
-    checkpoints = work / name / "models"
+    recipe = hashlib.sha1(json.dumps([params["model"], params["train"]], sort_keys=True).encode()).hexdigest()
+    checkpoints = work / name / f"models-{recipe[:10]}"  # trainings of other recipes may run beside this one
     for old in checkpoints.glob("*.pt"):
         old.unlink()
 
@@ -141,10 +152,12 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
     seconds = time.perf_counter() - start
     model, checkpoint = load_model(checkpoints / "best.pt")
     views = ClipDataset.evaluation(store / "validation", read_preprocessing(checkpoint, checkpoints / "best.pt"))
-    probs, targets = predict(model, DataLoader(views, batch_size=16, num_workers=2), "cpu", progress=False)
+    loader = DataLoader(views, batch_size=16, num_workers=train_cfg.workers)
+    probs, targets = predict(model, loader, default_device(), progress=False)
     metrics = evaluation_metrics(probs, targets, class_names)
     return {
         "variant": name,
+        "seed": train_cfg.seed,
         "classes": len(set(targets.tolist())),
         "train": len(tables["train"]),
         "val_top1": metrics["top1"],
@@ -153,7 +166,82 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
         "partner": metrics["reversal_confused_with_partner"],
         "train_top1": history[-1]["train_top1"],
         "seconds": seconds,
+        "device": str(default_device()),
     }
+
+
+def with_changes(params: dict, changes: dict) -> dict:
+    """params with "section.field" keys replaced."""
+    params = {section: dict(fields) if isinstance(fields, dict) else fields for section, fields in params.items()}
+    for key, value in changes.items():
+        section, field = key.split(".")
+        if field not in params.get(section, {}):
+            raise SystemExit(f"--set/--candidates: {key} is not a param in params.yaml")
+        params[section][field] = value
+    return params
+
+
+def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int) -> list[dict]:
+    """(variant, seed, changes) tasks, each trained in a process of its own, `jobs` at a time.
+
+    Each process gets its share of the cores for its threads; its epoch lines go to work/logs.
+    """
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads), "PYTHONUNBUFFERED": "1"}
+    (work / "logs").mkdir(parents=True, exist_ok=True)
+
+    def command(variant: str, seed: int | None, changes: dict) -> list[str]:
+        sets = [f"{k}={json.dumps(v)}" for k, v in changes.items()]
+        return [
+            sys.executable, __file__, "--work", str(work), "--only", variant,
+            *(["--seeds", str(seed)] if seed is not None else ["--prepare"]),
+            *(["--set", *sets] if sets else []),
+        ]  # fmt: skip
+
+    def run(task: tuple[str, int | None, dict]) -> dict | None:
+        variant, seed, changes = task
+        tag = "-".join([variant, "prepare" if seed is None else f"seed{seed}", *map(str, changes.values())])
+        log = work / "logs" / f"{tag.replace('/', '_')}.log"
+        with log.open("w") as out:
+            done = subprocess.run(command(*task), stdout=out, stderr=subprocess.STDOUT, env=env)
+        lines = log.read_text().splitlines()
+        if done.returncode:
+            raise SystemExit(f"{tag} failed (exit {done.returncode}); its log, {log}, ends:\n" + "\n".join(lines[-20:]))
+        rows = [json.loads(line[4:]) for line in lines if line.startswith("ROW ")]
+        if rows:
+            print(json.dumps({**rows[0], "changes": changes}), flush=True)
+            return {**rows[0], "changes": changes}
+        return None
+
+    with ThreadPoolExecutor(jobs) as pool:
+        # Datasets first, one process per variant, so that no two trainings build the same one.
+        list(pool.map(run, [(variant, None, {}) for variant in dict.fromkeys(v for v, _, _ in tasks)]))
+        return [row for row in pool.map(run, tasks) if row]
+
+
+def table(rows: list[dict], names: dict[str, str] | None = None) -> str:
+    """Markdown table, one line per recipe and variant: the mean over its seeds, then each seed's val top-1.
+
+    `names`: recipe names by the JSON of their changes (the candidates'); others show their changes.
+    """
+    names = names or {}
+    lines = [
+        "| recipe | variant | set | classes | train videos | val top-1 % (each seed) | last-epoch val top-1 % "
+        "| reversal pairs % | predicted as partner % | final train top-1 % | training s | device |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    key = lambda r: (json.dumps(r.get("changes", {})), r["variant"])  # noqa: E731
+    for recipe, variant in dict.fromkeys(map(key, rows)):
+        runs = [r for r in rows if key(r) == (recipe, variant)]
+        mean = {k: statistics.mean(r[k] for r in runs) for k in runs[0] if isinstance(runs[0][k], float)}
+        seeds = ", ".join(f"{r['val_top1']:.1f}" for r in runs)
+        lines.append(
+            f"| {names.get(recipe, recipe if recipe != '{}' else 'params.yaml')} | {variant} "
+            f"| {'tune' if variant in TUNE else 'held out'} | {runs[0]['classes']} | {runs[0]['train']} "
+            f"| {mean['val_top1']:.1f} ({seeds}) | {mean['last_epoch_val_top1']:.1f} | {mean['reversal_top1']:.1f} "
+            f"| {mean['partner']:.1f} | {mean['train_top1']:.1f} | {mean['seconds']:.0f} | {runs[0]['device']} |"
+        )
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -163,35 +251,69 @@ def main() -> None:
         "--set", nargs="+", default=[], metavar="KEY=VALUE", help="override params.yaml, e.g. train.lr=0.001"
     )
     parser.add_argument(
+        "--seeds",
+        nargs="+",
+        type=int,
+        metavar="SEED",
+        help="train.seed values, one training each (default: params.yaml's)",
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=1, help="trainings at once, each in its own process (for many cores or a GPU)"
+    )
+    parser.add_argument(
+        "--candidates",
+        type=Path,
+        metavar="YAML",
+        help="recipes to choose from, name: {KEY: VALUE, ...}: each is trained on the TUNE variants, and the one "
+        "with the best mean val top-1 (the first listed on a tie) is then trained on the HELD_OUT ones",
+    )
+    parser.add_argument("--prepare", action="store_true", help="only build the variants' datasets and stores")
+    parser.add_argument(
         "--work",
         type=Path,
         default=Path("data/generalisation"),
         help="where the variants' datasets and stores are kept between runs (default: %(default)s)",
     )
     args = parser.parse_args()
-    params = config.load_params()
-    for item in args.set:
-        key, value = item.split("=", 1)
-        section, field = key.split(".")
-        params[section][field] = yaml.safe_load(value)
-    torch.set_num_threads(torch.get_num_threads())
-    rows = []
-    for name, knobs in {**TUNE, **HELD_OUT}.items():
-        if args.only and name not in args.only:
-            continue
-        rows.append(run_variant(name, knobs, params, args.work))
-        print(json.dumps(rows[-1]), flush=True)
-    print(
-        "\n| variant | set | classes | train videos | val top-1 % | last-epoch val top-1 % | reversal pairs % "
-        "| predicted as partner % | final train top-1 % | training s |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| {r['variant']} | {'tune' if r['variant'] in TUNE else 'held out'} | {r['classes']} | {r['train']} "
-            f"| {r['val_top1']:.1f} | {r['last_epoch_val_top1']:.1f} | {r['reversal_top1']:.1f} | {r['partner']:.1f} "
-            f"| {r['train_top1']:.1f} | {r['seconds']:.0f} |"
-        )
+    args.work = args.work.resolve()
+    base = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
+    params = with_changes(config.load_params(), base)
+    variants = {name: knobs for name, knobs in {**TUNE, **HELD_OUT}.items() if not args.only or name in args.only}
+    seeds = args.seeds or [params["train"]["seed"]]
+    if args.prepare:
+        for name, knobs in variants.items():
+            prepare(name, knobs, params, args.work)
+        return
+
+    if args.candidates:
+        candidates = yaml.safe_load(args.candidates.read_text())
+        if any(not key.startswith(("model.", "train.")) for changes in candidates.values() for key in changes):
+            raise SystemExit(f"{args.candidates}: candidates may change model.* and train.* params only")
+        candidates = {name: {**base, **changes} for name, changes in candidates.items()}
+        tasks = [(v, s, changes) for changes in candidates.values() for v in variants if v in TUNE for s in seeds]
+        rows = run_many(tasks, args.work, args.jobs)
+        print("\n| candidate | changes | mean val top-1 % on the tuning variants |\n|---|---|---|")
+        scores = {}
+        for name, changes in candidates.items():
+            scores[name] = statistics.mean(r["val_top1"] for r in rows if r["changes"] == changes)
+            print(f"| {name} | {changes or 'params.yaml'} | {scores[name]:.1f} |")
+        best = max(scores, key=scores.get)  # max keeps the first of equals
+        names = {json.dumps(changes): name for name, changes in candidates.items()}
+        print(f"\nChosen on the tuning variants: {best}\n\n{table(rows, names)}\n")
+        held_out = [v for v in variants if v in HELD_OUT]
+        rows = run_many([(v, s, candidates[best]) for v in held_out for s in seeds], args.work, args.jobs)
+        print(f"\nHeld out, with {best} ({candidates[best] or 'params.yaml'}):\n\n{table(rows, names)}")
+        return
+
+    if args.jobs > 1:
+        rows = run_many([(v, s, base) for v in variants for s in seeds], args.work, args.jobs)
+    else:
+        rows = []
+        for name, knobs in variants.items():
+            for seed in seeds:
+                rows.append(run_variant(name, knobs, with_changes(params, {"train.seed": seed}), args.work))
+                print("ROW " + json.dumps(rows[-1]), flush=True)
+    print(f"\n{table(rows)}")
 
 
 if __name__ == "__main__":
