@@ -153,7 +153,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
     model, checkpoint = load_model(checkpoints / "best.pt")
     views = ClipDataset.evaluation(store / "validation", read_preprocessing(checkpoint, checkpoints / "best.pt"))
     loader = DataLoader(views, batch_size=16, num_workers=train_cfg.workers)
-    probs, targets = predict(model, loader, default_device(), progress=False)
+    probs, targets = predict(model.to(default_device()), loader, default_device(), progress=False)
     metrics = evaluation_metrics(probs, targets, class_names)
     return {
         "variant": name,
