@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -205,6 +206,12 @@ def fit(
             accumulate=train_cfg.accumulate,
             progress=progress,
         )
+        if not math.isfinite(train["loss"]):
+            # Before the listeners, so that no checkpoint keeps the broken weights.
+            raise FloatingPointError(
+                f"training diverged: the mean training loss of epoch {epoch + 1} is {train['loss']}; "
+                f"lower train.lr (now {train_cfg.lr}) or lengthen train.warmup_epochs"
+            )
         val = evaluate(eval_model, criterion, val_loader, device, progress=progress)
         history.append(epoch_metrics(epoch + 1, train, val))
         for listener in listeners:

@@ -117,6 +117,21 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path):
     assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST)
 
 
+def test_a_diverged_epoch_stops_the_run_before_any_checkpoint_keeps_it(workspace, tmp_path):
+    recorder = Recorder()
+    with pytest.raises(FloatingPointError, match="epoch 1 is (nan|inf).*lower train.lr"):
+        fit(
+            MODEL,
+            dataclasses.replace(TRAIN, lr=1e12, epochs=1),
+            workspace / "data/store",
+            names(workspace),
+            checkpoints=tmp_path,
+            listeners=[recorder],
+            progress=False,
+        )
+    assert not list(tmp_path.glob("*.pt")) and recorder.epochs == []
+
+
 def test_other_params_start_afresh(workspace, tmp_path):
     store = workspace / "data/store"
     fit(MODEL, dataclasses.replace(TRAIN, epochs=1), store, names(workspace), checkpoints=tmp_path, progress=False)
