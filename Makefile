@@ -34,6 +34,8 @@ bench: install
 # The clip store at SSv2's scale (codecs, materialisation, loader, extrapolation); needs the bench extra.
 bench-store: install
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,bench]'
+	# torchcodec loads the system's FFmpeg libraries (Debian's; root, as in CI)
+	ldconfig -p | grep -q libavdevice || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libavdevice59; }
 	python benchmarks/store.py
 
 # Optuna search over train.lr, train.frames and model.depth (params.yaml's tune section), tracked in
