@@ -133,6 +133,7 @@ class TrainConfig:
     )
     accumulate: int = _rule(lambda v: v >= 1, "at least 1", default=1)
     compile: bool = False
+    decode_on: str = _rule(lambda v: v in ("loader", "device"), "one of loader, device", default="loader")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from ssv2.store import ClipStore
+from ssv2.store import ClipStore, decode_batch
 
 
 def segment_indices(
@@ -89,14 +89,17 @@ def random_box(rng: np.random.Generator, height: int, width: int, scale: tuple[f
     return int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1)), h, w
 
 
-def resize_view(frames: np.ndarray, box: Box, size: int) -> torch.Tensor:
-    """The `box` of (T, H, W, 3) uint8 frames resized to (3, T, size, size) uint8 (antialiased bilinear).
+def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch.Tensor:
+    """The `box` of (T, H, W, 3) uint8 frames resized to (3, T, size, size) uint8 (antialiased bilinear),
+    on the frames' device.
 
     The whole frame is squeezed into the square, whatever its aspect ratio: a square crop of a wide
     SSv2 frame can cut the acting object out of the clip.
     """
     top, left, h, w = box
-    clip = torch.from_numpy(np.ascontiguousarray(frames[:, top : top + h, left : left + w])).permute(0, 3, 1, 2)
+    view = frames[:, top : top + h, left : left + w]
+    view = view.contiguous() if isinstance(view, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(view))
+    clip = view.permute(0, 3, 1, 2)
     if (h, w) != (size, size):
         clip = F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
         clip = clip.round_().clamp_(0, 255).to(torch.uint8)
@@ -108,28 +111,61 @@ YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.5
 YIQ_TO_RGB = torch.linalg.inv(YIQ)
 
 
-def jitter_colour(clip: torch.Tensor, rng: np.random.Generator, strength: float) -> torch.Tensor:
-    """A (3, T, H, W) uint8 clip with one random brightness, contrast, saturation and hue change for all
-    its frames: SimCLR's colour jitter at `strength` (factors within 1 +- 0.8 strength, hue within
-    +- 0.2 strength of a turn).
+def draw_colour(rng: np.random.Generator, strength: float) -> tuple[torch.Tensor, float] | None:
+    """A random colour change at `strength` as (3x3 colour matrix, contrast): SimCLR's colour jitter
+    (factors within 1 +- 0.8 strength, hue within +- 0.2 strength of a turn); None at strength 0.
 
     SSv2's classes hold for a "something" of any colour: a model that keys on the colour of a few
     training videos' objects or tables does not generalise to others. Brightness, saturation and hue
     are one 3x3 colour matrix (hue as a turn of YIQ's chroma plane: 10x cheaper than a trip through HSV).
     """
     if strength == 0:
-        return clip
+        return None
     spread = 0.8 * strength
     brightness, contrast, saturation = rng.uniform(1 - spread, 1 + spread, 3)
     turn = 2 * np.pi * rng.uniform(-0.2, 0.2) * strength
     cos, sin = saturation * np.cos(turn), saturation * np.sin(turn)
     chroma = torch.tensor([[1.0, 0.0, 0.0], [0.0, cos, -sin], [0.0, sin, cos]], dtype=torch.float32)
-    matrix = float(brightness) * YIQ_TO_RGB @ chroma @ YIQ
-    x = torch.einsum("ij,jthw->ithw", matrix, clip.float())
+    return float(brightness) * YIQ_TO_RGB @ chroma @ YIQ, float(contrast)
+
+
+def apply_colour(clip: torch.Tensor, colour: tuple[torch.Tensor, float] | None) -> torch.Tensor:
+    """A (3, T, H, W) uint8 clip with draw_colour's change applied to all its frames (None: unchanged)."""
+    if colour is None:
+        return clip
+    matrix, contrast = colour
+    x = torch.einsum("ij,jthw->ithw", matrix.to(clip.device), clip.float())
     # Contrast: towards each frame's mean grey, as torchvision's adjust_contrast does.
-    grey = torch.einsum("j,jthw->thw", YIQ[0], x).mean(dim=(1, 2), keepdim=True)
-    x = float(contrast) * x + (1 - float(contrast)) * grey
+    grey = torch.einsum("j,jthw->thw", YIQ[0].to(clip.device), x).mean(dim=(1, 2), keepdim=True)
+    x = contrast * x + (1 - contrast) * grey
     return x.round_().clamp_(0, 255).to(torch.uint8)
+
+
+def jitter_colour(clip: torch.Tensor, rng: np.random.Generator, strength: float) -> torch.Tensor:
+    """A (3, T, H, W) uint8 clip with one random colour change for all its frames (see draw_colour)."""
+    return apply_colour(clip, draw_colour(rng, strength))
+
+
+@dataclass(frozen=True)
+class View:
+    """The random draws that make one training clip of a video: which frames, which box, which colour
+    change, whether it plays backwards or flipped, and the label that results."""
+
+    indices: np.ndarray
+    box: Box
+    colour: tuple[torch.Tensor, float] | None
+    reverse: bool
+    flip: bool
+    label: int
+
+
+def render(frames: np.ndarray | torch.Tensor, view: View, crop: int) -> torch.Tensor:
+    """The training clip that `view` makes of its frames, (T, H, W, 3) uint8: (3, T, crop, crop) uint8,
+    on the frames' device."""
+    clip = apply_colour(resize_view(frames, view.box, crop), view.colour)
+    if view.reverse:
+        clip = clip.flip(1)
+    return clip.flip(-1) if view.flip else clip
 
 
 def eval_views(
@@ -167,6 +203,10 @@ class ClipDataset(Dataset):
     ((C, T, H, W) clip, label). Evaluation: `clips` temporal views x `crops` spatial views,
     returned as ((V, C, T, H, W), label). Randomness derives from (seed, epoch, index), so
     any worker count, and a resumed run, sees the same clips.
+
+    With `encoded=True` (training from a JPEG store), an item is ((stored frame bytes, View), label)
+    instead: loader workers only read bytes, and DecodeOnDevice decodes and renders the batch on the
+    GPU, into the same clips.
     """
 
     def __init__(
@@ -184,8 +224,15 @@ class ClipDataset(Dataset):
         crops: int = 1,
         seed: int = 0,
         dtype: torch.dtype = torch.uint8,
+        encoded: bool = False,
     ):
         self.store = store if isinstance(store, ClipStore) else ClipStore(store)
+        if encoded and (not train or self.store.codec != "jpeg"):
+            raise ValueError(
+                f"{self.store.dir}: decoding on the device needs training clips from a jpeg store "
+                f"(store.codec: jpeg), not {'a ' + self.store.codec + ' store' if train else 'evaluation views'}"
+            )
+        self.encoded = encoded
         self.frames, self.crop, self.train, self.scale = frames, crop, train, tuple(scale)
         self.flip_map, self.reverse_map, self.clips, self.crops = flip_map, reverse_map, clips, crops
         self.colour = colour
@@ -215,21 +262,65 @@ class ClipDataset(Dataset):
     def _finish(self, clip: torch.Tensor) -> torch.Tensor:
         return clip if self.dtype == torch.uint8 else clip.to(self.dtype) / 255
 
-    def __getitem__(self, i: int) -> tuple[torch.Tensor, int]:
+    def draw(self, i: int) -> View:
+        """The random draws of video `i`'s training clip this epoch."""
+        rng = np.random.default_rng([self.seed, self.epoch, i])
         label = int(self.store.labels[i])
+        height, width = (int(s) for s in self.store.shapes[i])
+        indices = segment_indices(int(self.store.counts[i]), self.frames, rng)
+        box = random_box(rng, height, width, self.scale)
+        colour = draw_colour(rng, self.colour)
+        reverse = self.reverse_map is not None and self.reverse_map[label] != label and rng.random() < 0.5
+        if reverse:
+            label = self.reverse_map[label]
+        flip = self.flip_map is not None and rng.random() < 0.5
+        if flip:
+            label = self.flip_map[label]
+        return View(indices, box, colour, reverse, flip, label)
+
+    def __getitem__(self, i: int) -> tuple[Any, int]:
+        if self.train:
+            view = self.draw(i)
+            if self.encoded:
+                return (self.store.encoded(i, view.indices), view), view.label
+            return self._finish(render(self.store.frames(i, view.indices), view, self.crop)), view.label
         count = int(self.store.counts[i])
         height, width = (int(s) for s in self.store.shapes[i])
-        c = self.crop
-        if self.train:
-            rng = np.random.default_rng([self.seed, self.epoch, i])
-            video = self.store.frames(i, segment_indices(count, self.frames, rng))
-            clip = jitter_colour(resize_view(video, random_box(rng, height, width, self.scale), c), rng, self.colour)
-            if self.reverse_map is not None and self.reverse_map[label] != label and rng.random() < 0.5:
-                clip, label = clip.flip(1), self.reverse_map[label]
-            if self.flip_map is not None and rng.random() < 0.5:
-                clip, label = clip.flip(-1), self.flip_map[label]
-            return self._finish(clip), label
         views = eval_views(
-            lambda indices: self.store.frames(i, indices), count, height, width, self.frames, c, self.clips, self.crops
+            lambda indices: self.store.frames(i, indices),
+            count,
+            height,
+            width,
+            self.frames,
+            self.crop,
+            self.clips,
+            self.crops,
         )
-        return self._finish(views), label
+        return self._finish(views), int(self.store.labels[i])
+
+
+def collate_encoded(batch: list[tuple[tuple[list[np.ndarray], View], int]]) -> tuple[list, torch.Tensor]:
+    """DataLoader's collate_fn for encoded items: ([(frame bytes, View), ...], labels)."""
+    return [item for item, _ in batch], torch.tensor([label for _, label in batch])
+
+
+class DecodeOnDevice:
+    """A loader of encoded training items (ClipDataset(encoded=True), collate_encoded) whose batches come
+    out as (uint8 clips on `device`, labels): every JPEG frame of a batch is decoded in one call
+    (nvJPEG on CUDA), then each clip is rendered there as the CPU path renders it."""
+
+    def __init__(self, loader: Any, crop: int, device: torch.device | str):
+        self.loader, self.crop, self.device = loader, crop, torch.device(device)
+
+    def __len__(self) -> int:
+        return len(self.loader)
+
+    def __iter__(self):
+        for items, labels in self.loader:
+            frames = decode_batch([b for buffers, _ in items for b in buffers], self.device)
+            clips, first = [], 0
+            for buffers, view in items:
+                video = torch.stack(frames[first : first + len(buffers)]).permute(0, 2, 3, 1)
+                clips.append(render(video, view, self.crop))
+                first += len(buffers)
+            yield torch.stack(clips), labels

@@ -24,7 +24,7 @@ from torch.utils.data import DataLoader, DistributedSampler
 from ssv2.checkpoint import PREPROCESSING, Checkpoints
 from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
-from ssv2.data import ClipDataset, Preprocessing
+from ssv2.data import ClipDataset, DecodeOnDevice, Preprocessing, collate_encoded
 from ssv2.distributed import init_distributed
 from ssv2.engine import build_optimizer, build_scheduler, configure_backends, evaluate, prepare_model, train_one_epoch
 from ssv2.models import build_model
@@ -137,6 +137,7 @@ def fit(
         flip_map=flip_map(class_names) if train_cfg.flip else None,
         reverse_map=reverse_map(class_names) if train_cfg.reverse else None,
         seed=train_cfg.seed,
+        encoded=train_cfg.decode_on == "device",
     )
     val_set = ClipDataset.evaluation(ClipStore(store_dir / "validation"), preprocessing)
     # One sampler for one process or many: it reshuffles deterministically from (seed, epoch) and
@@ -150,8 +151,14 @@ def fit(
         "persistent_workers": train_cfg.workers > 0,
     }
     train_loader = DataLoader(
-        train_set, sampler=sampler, drop_last=len(train_set) >= train_cfg.batch_size, **loader_args
+        train_set,
+        sampler=sampler,
+        drop_last=len(train_set) >= train_cfg.batch_size,
+        collate_fn=collate_encoded if train_set.encoded else None,
+        **loader_args,
     )
+    if train_set.encoded:
+        train_loader = DecodeOnDevice(train_loader, train_cfg.crop, device)
     # Validation shards without padding, so the summed metrics are exact; without gradients to keep,
     # a process's whole share of a step fits at once.
     val_loader = DataLoader(

@@ -4,7 +4,17 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from ssv2.data import ClipDataset, Preprocessing, eval_boxes, jitter_colour, random_box, resize_view, segment_indices
+from ssv2.data import (
+    ClipDataset,
+    DecodeOnDevice,
+    Preprocessing,
+    collate_encoded,
+    eval_boxes,
+    jitter_colour,
+    random_box,
+    resize_view,
+    segment_indices,
+)
 from ssv2.store import materialise
 
 
@@ -80,7 +90,35 @@ def store(tmp_path_factory):
         {"id": ["0", "1", "2"], "label": [0, 1, 2], "video": [str(root / f"{i}.webm") for i in range(3)]}
     )
     materialise({"train": table}, root / "store", codec="raw", short_side=32, max_frames=64, min_frames=8, workers=1)
+    materialise({"train": table}, root / "jpeg", codec="jpeg", short_side=32, max_frames=64, min_frames=8, workers=1)
     return root / "store" / "train"
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_clips_decoded_on_the_device_are_the_loaders_clips(store, workers):
+    """train.decode_on: device, here on the CPU: loader workers read bytes, the batch is decoded and
+    rendered after them, into the clips and labels that the loader itself would have made."""
+    jpeg = store.parent.parent / "jpeg" / "train"
+    options = dict(scale=(0.5, 1.0), colour=0.5, flip_map=[1, 0, 2], reverse_map=[0, 2, 1], seed=4)
+    plain = ClipDataset(jpeg, 8, 24, train=True, **options)
+    encoded = ClipDataset(jpeg, 8, 24, train=True, encoded=True, **options)
+    loader = DecodeOnDevice(
+        DataLoader(encoded, batch_size=2, num_workers=workers, collate_fn=collate_encoded), 24, "cpu"
+    )
+    assert len(loader) == 2
+    for epoch in range(3):
+        plain.set_epoch(epoch), encoded.set_epoch(epoch)
+        clips, labels = map(torch.cat, zip(*loader))
+        expected = [plain[i] for i in range(3)]
+        assert torch.equal(clips, torch.stack([clip for clip, _ in expected]))
+        assert labels.tolist() == [label for _, label in expected]
+
+
+def test_only_training_clips_of_a_jpeg_store_decode_on_the_device(store):
+    with pytest.raises(ValueError, match="store/train: decoding on the device needs .*not a raw store"):
+        ClipDataset(store, 8, 24, train=True, encoded=True)
+    with pytest.raises(ValueError, match="not evaluation views"):
+        ClipDataset(store.parent.parent / "jpeg" / "train", 8, 24, train=False, encoded=True)
 
 
 @pytest.mark.parametrize("frames, crop", [(4, 32), (8, 24), (16, 16)])

@@ -52,6 +52,7 @@ def workspace(tmp_path_factory) -> Path:
     for split, table in tables.items():
         write_table(table, root / f"data/parsed/{split}.csv")
     materialise(tables, root / "data/store", codec="raw", short_side=40, max_frames=96, min_frames=8, workers=2)
+    materialise(tables, root / "data/jpeg", codec="jpeg", short_side=40, max_frames=96, min_frames=8, workers=2)
     params["train"] = dataclasses.asdict(TRAIN)
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     return root
@@ -130,6 +131,24 @@ def test_a_diverged_epoch_stops_the_run_before_any_checkpoint_keeps_it(workspace
             progress=False,
         )
     assert not list(tmp_path.glob("*.pt")) and recorder.epochs == []
+
+
+def test_decoding_on_the_device_trains_as_the_loader_does(workspace, tmp_path):
+    """train.decode_on: device (here on the CPU): the same clips, so the same losses and weights."""
+    train = dataclasses.replace(TRAIN, epochs=1, workers=1)
+    histories = {
+        where: fit(
+            MODEL,
+            dataclasses.replace(train, decode_on=where),
+            workspace / "data/jpeg",
+            names(workspace),
+            checkpoints=tmp_path / where,
+            progress=False,
+        )
+        for where in ("loader", "device")
+    }
+    assert histories["device"][0]["train_loss"] == pytest.approx(histories["loader"][0]["train_loss"], abs=1e-6)
+    assert_same_weights(tmp_path / "loader" / LAST, tmp_path / "device" / LAST)
 
 
 def test_other_params_start_afresh(workspace, tmp_path):
