@@ -25,7 +25,7 @@ from calibration import GRAIN, SSV2_BYTES, SSV2_MEAN_BYTES, SSV2_VIDEOS, calibra
 from torchcodec.decoders import VideoDecoder
 from torchcodec.transforms import Resize
 
-from ssv2.data import ClipDataset, segment_indices
+from ssv2.data import ClipDataset, resize_view, segment_indices
 from ssv2.store import ClipStore, decode_batch, materialise
 from ssv2.video import decode_video, resized_shape
 
@@ -35,33 +35,34 @@ SETS = ("calibrated", "real")
 LOADER_TARGET = 1000  # clips/s, about what one modern GPU trains R3D-18 at on 16 x 112 x 112
 
 
-def _crop(rng: np.random.Generator, clip: np.ndarray) -> np.ndarray:
-    top, left = rng.integers(0, clip.shape[1] - CROP + 1), rng.integers(0, clip.shape[2] - CROP + 1)
-    return np.ascontiguousarray(clip[:, top : top + CROP, left : left + CROP])
+def _view(frames: np.ndarray | torch.Tensor) -> torch.Tensor:
+    """The training clip the loader makes of its frames at this benchmark's settings (ClipDataset's
+    defaults: the whole frame squeezed into CROP x CROP, antialiased), so every method does the same work
+    after decoding."""
+    return resize_view(frames, (0, 0, frames.shape[1], frames.shape[2]), CROP)
 
 
-def pyav_clip(path: str, i: int) -> np.ndarray:
-    """The per-sample baseline, as PyTorchVideo does it: decode the video, take 16 frames, crop."""
+def pyav_clip(path: str, i: int) -> torch.Tensor:
+    """The per-sample baseline, as PyTorchVideo does it: decode the video, take 16 frames, make the clip."""
     rng = np.random.default_rng(i)
     video = decode_video(path, SHORT_SIDE)
-    return _crop(rng, video[segment_indices(len(video), FRAMES, rng)])
+    return _view(video[segment_indices(len(video), FRAMES, rng)])
 
 
-def torchcodec_clip(path: str, i: int) -> np.ndarray:
+def torchcodec_clip(path: str, i: int) -> torch.Tensor:
     """The per-sample baseline with torchcodec: decode only up to the frames the clip needs, resized."""
     rng = np.random.default_rng(i)
     probe = VideoDecoder(path, seek_mode="approximate")
     size = resized_shape(probe.metadata.height, probe.metadata.width, SHORT_SIDE)
     decoder = VideoDecoder(path, dimension_order="NHWC", transforms=[Resize(size)])
-    frames = decoder.get_frames_at(segment_indices(len(decoder), FRAMES, rng).tolist()).data.numpy()
-    return _crop(rng, frames)
+    return _view(decoder.get_frames_at(segment_indices(len(decoder), FRAMES, rng).tolist()).data)
 
 
-def torchvision_clip(store: ClipStore, i: int) -> np.ndarray:
+def torchvision_clip(store: ClipStore, i: int) -> torch.Tensor:
     """The store's JPEG frames decoded by torchvision (decode_batch, the GPU path, run on the CPU)."""
     rng = np.random.default_rng(i)
     frames = decode_batch(store.encoded(i, segment_indices(int(store.counts[i]), FRAMES, rng)), "cpu")
-    return _crop(rng, torch.stack(frames).permute(0, 2, 3, 1).numpy())
+    return _view(torch.stack(frames).permute(0, 2, 3, 1))
 
 
 def rate(items: int, work) -> float:
