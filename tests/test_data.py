@@ -2,6 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
 from ssv2.data import (
@@ -76,6 +77,15 @@ def test_resize_view_squeezes_the_box_into_the_square():
     assert torch.equal(
         resize_view(frames, (0, 30, 20, 20), 20), torch.from_numpy(frames[:, :20, 30:50]).permute(3, 0, 1, 2)
     )
+
+
+def test_resize_view_is_the_antialiased_bilinear_filter_within_a_grey_level():
+    frames = np.random.default_rng(0).integers(0, 256, (4, 50, 90, 3), dtype=np.uint8)
+    x = torch.from_numpy(frames[:, 5:45, 10:80]).permute(0, 3, 1, 2).float()
+    for size in (32, 64):  # down and up
+        exact = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+        exact = exact.round().clamp(0, 255).permute(1, 0, 2, 3)
+        assert (resize_view(frames, (5, 10, 40, 70), size).int() - exact.int()).abs().max() <= 1
 
 
 @pytest.fixture(scope="module")
