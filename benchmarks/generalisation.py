@@ -16,6 +16,8 @@ and `tabletop` took its place as the dataset no one had looked at.
     python benchmarks/generalisation.py                       # every variant
     python benchmarks/generalisation.py --only wide-frames    # some of them
     python benchmarks/generalisation.py --set train.lr=0.001  # try a recipe change (tuning variants only!)
+    python benchmarks/generalisation.py --seeds 0 1 --jobs 8  # two training seeds, 8 trainings at once
+    python benchmarks/generalisation.py --candidates benchmarks/candidates.yaml  # choose a recipe, then report it
 """
 
 from __future__ import annotations
