@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import importlib
 import json
 import os
@@ -46,7 +45,7 @@ from ssv2.engine import predict
 from ssv2.report import evaluation_metrics
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import materialise
-from ssv2.training import default_device, fit
+from ssv2.training import default_device, fit, run_key
 
 # The four reversal pairs of the issue that asked for this benchmark.
 PAIRS8 = [
@@ -142,8 +141,8 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
     class_names, tables, store = prepare(name, knobs, params, work)
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
-    recipe = hashlib.sha1(json.dumps([params["model"], params["train"]], sort_keys=True).encode()).hexdigest()
-    checkpoints = work / name / f"models-{recipe[:10]}"  # trainings of other recipes may run beside this one
+    # A folder per run key: trainings of other recipes or seeds may run beside this one.
+    checkpoints = work / name / f"models-{run_key(model_cfg, train_cfg, store, class_names)[:10]}"
     for old in checkpoints.glob("*.pt"):
         old.unlink()
 
