@@ -99,13 +99,11 @@ def decode_video(
         if container.format.name == "image2" or container.format.name.endswith("_pipe"):
             raise VideoError(name, f"not a video: a still image ({container.format.name.removesuffix('_pipe')})")
         stream = container.streams.video[0]
+        ctx = stream.codec_context
+        if ctx is None:  # FFmpeg found no decoder; the stream then has no codec attributes to name either
+            raise VideoError(name, "unreadable: no decoder for its video stream")
         # Frame threads add latency per video; a process pool already uses every core.
         stream.thread_type = "AUTO" if threads else "SLICE"
-        ctx = stream.codec_context
-        if ctx is None:
-            raise VideoError(
-                name, f"unreadable: no decoder for its video stream ({stream.codec_tag or 'unknown codec'})"
-            )
         if max_pixels is not None and ctx.width * ctx.height > max_pixels:
             raise VideoError(name, f"too large: {ctx.width}x{ctx.height} frames exceed {max_pixels} pixels")
 
