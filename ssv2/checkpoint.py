@@ -127,6 +127,7 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         width=checkpoint.get("width", 64),
         centre=checkpoint.get("centre", False),
         pool=checkpoint.get("pool", "avg"),
+        scene=checkpoint.get("scene", False),
     )
     try:
         model.load_state_dict(checkpoint["model"])

@@ -107,6 +107,7 @@ class ModelConfig:
     pool: str = one_of("max", "avg")
     centre: bool
     pretrained: str | None = non_empty()
+    scene: bool = False
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,16 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
         ("model.pretrained", "model.width"),
         lambda p: p["model"].pretrained is None or p["model"].width == 64,
         "model.pretrained needs model.width 64 (torchvision's weights are of that width)",
+    ),
+    (
+        ("model.scene", "model.centre"),
+        lambda p: not p["model"].scene or p["model"].centre,
+        "model.scene needs model.centre true (it adds back the still scene that centring removes)",
+    ),
+    (
+        ("model.scene", "model.pretrained"),
+        lambda p: not p["model"].scene or p["model"].pretrained is None,
+        "model.scene needs model.pretrained null (pretrained weights take 3 input channels, scene gives 6)",
     ),
     (
         ("train.warmup_epochs", "train.epochs"),

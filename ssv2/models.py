@@ -35,6 +35,10 @@ class R3D(VideoResNet):
     torchvision's r3d_18 layout and loads its weights; each halving of the width makes it about 4x
     cheaper. Each residual branch ends in a zero-initialised norm (Goyal et al., 2017), so every block
     starts as the identity, which makes training from scratch on little data markedly steadier.
+
+    With `scene` (and `centre`), the clip's mean frame, the still scene that centring removes, is
+    fed beside the centred clip as three more input channels: "moving something closer to
+    something" needs the still something.
     """
 
     def __init__(
@@ -45,18 +49,23 @@ class R3D(VideoResNet):
         width: int = 64,
         centre: bool = False,
         pool: str = "avg",
+        scene: bool = False,
     ):
+        if scene and not centre:
+            raise ValueError("scene adds the still scene that centre removes: it needs centre")
         super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
-        self.centre = centre
+        self.centre, self.scene = centre, scene
         if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
             self.avgpool = nn.AdaptiveMaxPool3d((1, 1, 1))
         # Not in the state dict: constants, and torchvision's r3d_18 weights have none.
         self.register_buffer("mean", torch.tensor(MEAN).view(1, 3, 1, 1, 1), persistent=False)
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1, 1), persistent=False)
-        if width != 64:
+        if width != 64 or scene:
             self.inplanes = width
             self.stem = nn.Sequential(
-                nn.Conv3d(3, width, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False),
+                nn.Conv3d(
+                    6 if scene else 3, width, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False
+                ),
                 nn.BatchNorm3d(width),
                 nn.ReLU(inplace=True),
             )
@@ -83,7 +92,10 @@ class R3D(VideoResNet):
         if clips.ndim != 5 or clips.shape[1] != 3:
             raise ValueError(f"the model takes clips shaped (N, 3, T, H, W), got {tuple(clips.shape)}")
         x = (clips.float() / 255 - self.mean) / self.std
-        return x - x.mean(dim=2, keepdim=True) if self.centre else x
+        if not self.centre:
+            return x
+        still = x.mean(dim=2, keepdim=True)
+        return torch.cat([x - still, still.expand_as(x)], 1) if self.scene else x - still
 
     def forward(self, clips: Tensor) -> Tensor:
         return super().forward(self.normalize(clips))
@@ -96,6 +108,7 @@ def build_model(
     width: int = 64,
     centre: bool = False,
     pool: str = "avg",
+    scene: bool = False,
 ) -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
@@ -107,7 +120,7 @@ def build_model(
     if pretrained is not None and width != 64:
         raise ValueError(f"pretrained weights are torchvision's, of width 64, got model width {width}")
     block, layers = ARCHITECTURES[depth]
-    model = R3D(block, layers, num_classes, width, centre, pool)
+    model = R3D(block, layers, num_classes, width, centre, pool, scene)
     if pretrained is not None:
         load_pretrained(model, pretrained)
     return model

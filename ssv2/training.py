@@ -80,6 +80,7 @@ def inference_state(
         "depth": model_cfg.depth,
         "width": model_cfg.width,
         "centre": model_cfg.centre,
+        "scene": model_cfg.scene,
         "pool": model_cfg.pool,
         "class_names": class_names,
         PREPROCESSING: preprocessing.to_dict(),
@@ -169,7 +170,13 @@ def fit(
 
     model = prepare_model(
         build_model(
-            model_cfg.depth, len(class_names), model_cfg.pretrained, model_cfg.width, model_cfg.centre, model_cfg.pool
+            model_cfg.depth,
+            len(class_names),
+            model_cfg.pretrained,
+            model_cfg.width,
+            model_cfg.centre,
+            model_cfg.pool,
+            model_cfg.scene,
         ),
         device,
     )

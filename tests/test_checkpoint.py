@@ -22,9 +22,11 @@ from ssv2.checkpoint import (
     save_checkpoint,
     set_rng_state,
 )
+from ssv2.config import ModelConfig
 from ssv2.data import Preprocessing
 from ssv2.engine import build_optimizer, build_scheduler
 from ssv2.models import build_model
+from ssv2.training import inference_state
 
 
 def _training_state(model):
@@ -70,6 +72,17 @@ def test_round_trip(tmp_path):
     assert read_preprocessing(checkpoint, path) == Preprocessing(8, 56, 64)
     clips = torch.randint(0, 256, (1, 3, 4, 16, 16), dtype=torch.uint8)
     torch.testing.assert_close(restored(clips), model.eval()(clips))
+
+
+def test_load_model_rebuilds_the_architecture_it_was_trained_with(tmp_path):
+    torch.manual_seed(0)
+    cfg = ModelConfig(depth=18, width=8, pool="max", centre=True, pretrained=None, scene=True)
+    model = build_model(18, 2, width=cfg.width, centre=cfg.centre, pool=cfg.pool, scene=cfg.scene).eval()
+    save_checkpoint(tmp_path / "best.pt", inference_state(model, cfg, ["a", "b"], Preprocessing(4, 16, 16)))
+    restored, _ = load_model(tmp_path / "best.pt")
+    assert (restored.centre, restored.scene, restored.stem[0].in_channels) == (True, True, 6)
+    clips = torch.randint(0, 256, (1, 3, 4, 16, 16), dtype=torch.uint8)
+    torch.testing.assert_close(restored(clips), model(clips))
 
 
 def test_load_errors_name_the_file(tmp_path):

@@ -104,12 +104,18 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
     "changes, section, message",
     [
         (
-            {"train.crop": 80},
+            {"train.crop": 96, "store.short_side": 80},
             "train",
-            r"train.crop must be at most store.short_side .*got train.crop=80, store.short_side=64",
+            r"train.crop must be at most store.short_side .*got train.crop=96, store.short_side=80",
         ),
-        ({"train.crop": 80}, "store", r"train.crop must be at most store.short_side"),
+        ({"train.crop": 96, "store.short_side": 80}, "store", r"train.crop must be at most store.short_side"),
         ({"model.pretrained": "r3d.pth", "model.width": 16}, "model", "model.pretrained needs model.width 64"),
+        ({"model.scene": True, "model.centre": False}, "model", "model.scene needs model.centre true"),
+        (
+            {"model.scene": True, "model.centre": True, "model.pretrained": "r3d.pth", "model.width": 64},
+            "model",
+            "model.scene needs model.pretrained null",
+        ),
         ({"store.min_frames": 200}, "store", "store.min_frames must be at most store.max_frames"),
         ({"tune.n_trials": None, "tune.timeout": None}, "tune", "both null"),
     ],

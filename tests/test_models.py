@@ -163,6 +163,20 @@ def test_the_model_normalises_uint8_clips(centre):
     assert model(clips).shape == (2, 4)
 
 
+def test_scene_feeds_the_still_scene_beside_the_centred_clip():
+    clips = torch.randint(0, 256, (2, 3, 4, 16, 16), dtype=torch.uint8)
+    model = build_model(18, 4, width=8, centre=True, scene=True)
+    plain = build_model(18, 4, width=8).normalize(clips)
+    still = plain.mean(2, keepdim=True)
+    out = model.normalize(clips)
+    torch.testing.assert_close(out[:, :3], plain - still)
+    torch.testing.assert_close(out[:, 3:], still.expand_as(plain))
+    assert model.stem[0].in_channels == 6
+    assert model(clips).shape == (2, 4)
+    with pytest.raises(ValueError, match="needs centre"):
+        build_model(18, 4, width=8, scene=True)
+
+
 def test_the_model_refuses_float_and_wrong_channels():
     model = build_model(18, 4, width=8)
     with pytest.raises(TypeError, match="uint8"):
