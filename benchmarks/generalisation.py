@@ -130,14 +130,16 @@ class Progress:
 def prepare(name: str, knobs: dict | str, params: dict, work: Path) -> tuple[list[str], dict, Path]:
     """The variant's dataset and store, built once and kept in `work`; returns its classes, tables and store.
 
-    A store folder per codec and frame size, so that candidates that differ in them can train side by side.
+    A store folder per value of the store params that shape its content (all but workers and shard
+    size), so that candidates that differ in them can train side by side.
     """
     root = work / name / "data"
     build_dataset(knobs, params, root)
     data = config.from_dict(config.DataConfig, {**params["data"], "root": str(root)}, "data")
     class_names, tables = parse_dataset(data)
     store_cfg = config.from_dict(config.StoreConfig, params["store"], "store")
-    store = work / name / f"store-{store_cfg.codec}-{store_cfg.short_side}"
+    shape = {k: v for k, v in dataclasses.asdict(store_cfg).items() if k not in ("workers", "shard_videos")}
+    store = work / name / ("store-" + "-".join(map(str, shape.values())))
     if not (store / "summary.json").is_file():
         materialise(tables, store, **dataclasses.asdict(store_cfg))
     return class_names, tables, store
@@ -220,13 +222,13 @@ def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int) -> list[
             return {**rows[0], "changes": changes}
         return None
 
-    def store_changes(changes: dict) -> dict:
-        return {k: v for k, v in changes.items() if k.startswith("store.")}
-
+    # Datasets and stores first, one process each, so that no two trainings build the same one.
+    stores = {}
+    for variant, _, changes in tasks:
+        store = {k: v for k, v in changes.items() if k.startswith("store.")}
+        stores[variant, json.dumps(store)] = (variant, None, store)
     with ThreadPoolExecutor(jobs) as pool:
-        # Datasets and stores first, one process each, so that no two trainings build the same one.
-        stores = dict.fromkeys((v, json.dumps(store_changes(c))) for v, _, c in tasks)
-        list(pool.map(run, [(variant, None, json.loads(changes)) for variant, changes in stores]))
+        list(pool.map(run, stores.values()))
         return [row for row in pool.map(run, tasks) if row]
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import dataclasses
 import io
 import itertools
 import json
@@ -203,9 +204,7 @@ def log_random_model(root: Path) -> str:
     store_cfg = config.load(config.StoreConfig, "store")
     evaluate = config.load(config.EvaluateConfig, "evaluate")
     names = real_class_names()
-    model = build_model(
-        model_cfg.depth, len(names), None, model_cfg.width, model_cfg.centre, model_cfg.pool, model_cfg.scene
-    )
+    model = build_model(num_classes=len(names), **{**dataclasses.asdict(model_cfg), "pretrained": None})
     preprocessing = Preprocessing(train_cfg.frames, train_cfg.crop, store_cfg.short_side)
     save_checkpoint(root / "best.pt", inference_state(model.eval(), model_cfg, names, preprocessing))
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root}/mlflow.db"

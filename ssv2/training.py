@@ -169,15 +169,7 @@ def fit(
     )
 
     model = prepare_model(
-        build_model(
-            model_cfg.depth,
-            len(class_names),
-            model_cfg.pretrained,
-            model_cfg.width,
-            model_cfg.centre,
-            model_cfg.pool,
-            model_cfg.scene,
-        ),
+        build_model(num_classes=len(class_names), **dataclasses.asdict(model_cfg)),
         device,
     )
     criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
