@@ -108,6 +108,7 @@ class ModelConfig:
     centre: bool
     pretrained: str | None = non_empty()
     scene: bool = False
+    dropout: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,8 @@ class R3D(VideoResNet):
 
     With `scene` (and `centre`), the clip's mean frame, the still scene that centring removes, is
     fed beside the centred clip as three more input channels: "moving something closer to
-    something" needs the still something.
+    something" needs the still something. `dropout` zeroes a share of the pooled features in
+    training, before the classifier (as TSN and TSM do on SSv2); it has no weights.
     """
 
     def __init__(
@@ -50,11 +51,13 @@ class R3D(VideoResNet):
         centre: bool = False,
         pool: str = "avg",
         scene: bool = False,
+        dropout: float = 0.0,
     ):
         if scene and not centre:
             raise ValueError("scene adds the still scene that centre removes: it needs centre")
         super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
         self.centre, self.scene = centre, scene
+        self.dropout = nn.Dropout(dropout)
         if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
             self.avgpool = nn.AdaptiveMaxPool3d((1, 1, 1))
         # Not in the state dict: constants, and torchvision's r3d_18 weights have none.
@@ -98,7 +101,9 @@ class R3D(VideoResNet):
         return torch.cat([x - still, still.expand_as(x)], 1) if self.scene else x - still
 
     def forward(self, clips: Tensor) -> Tensor:
-        return super().forward(self.normalize(clips))
+        x = self.stem(self.normalize(clips))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(self.dropout(self.avgpool(x).flatten(1)))
 
 
 def build_model(
@@ -109,6 +114,7 @@ def build_model(
     centre: bool = False,
     pool: str = "avg",
     scene: bool = False,
+    dropout: float = 0.0,
 ) -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
@@ -120,7 +126,7 @@ def build_model(
     if pretrained is not None and width != 64:
         raise ValueError(f"pretrained weights are torchvision's, of width 64, got model width {width}")
     block, layers = ARCHITECTURES[depth]
-    model = R3D(block, layers, num_classes, width, centre, pool, scene)
+    model = R3D(block, layers, num_classes, width, centre, pool, scene, dropout)
     if pretrained is not None:
         load_pretrained(model, pretrained)
     return model

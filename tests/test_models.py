@@ -2,6 +2,7 @@ import pytest
 import torch
 import torchvision
 from torchvision.models.video import r3d_18
+from torchvision.models.video.resnet import VideoResNet
 
 from ssv2.models import MEAN, STD, build_model
 
@@ -175,6 +176,21 @@ def test_scene_feeds_the_still_scene_beside_the_centred_clip():
     assert model(clips).shape == (2, 4)
     with pytest.raises(ValueError, match="needs centre"):
         build_model(18, 4, width=8, scene=True)
+
+
+def test_dropout_acts_in_training_only_and_adds_no_weights():
+    torch.manual_seed(0)
+    clips = torch.randint(0, 256, (4, 3, 4, 16, 16), dtype=torch.uint8)
+    model = build_model(18, 4, width=8, centre=True, dropout=0.5)
+    plain = build_model(18, 4, width=8, centre=True)
+    plain.load_state_dict(model.state_dict())  # strict: the same keys
+    model.eval(), plain.eval()
+    torch.testing.assert_close(model(clips), plain(clips))
+    # The forward is VideoResNet's, with the dropout before fc.
+    torch.testing.assert_close(plain(clips), VideoResNet.forward(plain, plain.normalize(clips)))
+    model.train(), plain.train()
+    assert not torch.equal(model(clips), model(clips))
+    torch.testing.assert_close(plain(clips), plain(clips))
 
 
 def test_the_model_refuses_float_and_wrong_channels():
