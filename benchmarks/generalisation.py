@@ -16,7 +16,7 @@ The recipe was chosen on the TUNE variants; the HELD_OUT ones were run only to r
 `foreign` was held out until its 61% showed the recipe overfitting; it was then used to tune,
 and `tabletop` took its place as the dataset no one had looked at. `tabletop`'s confusions then
 suggested the candidates of the resolution round (chosen on the TUNE variants all the same), so
-`desk` and `kitchen` are the datasets that shaped nothing.
+`desk` and `kitchen` are the datasets no default was chosen on or suggested by.
 
     python benchmarks/generalisation.py                       # every variant
     python benchmarks/generalisation.py --only wide-frames    # some of them
