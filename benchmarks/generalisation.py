@@ -5,10 +5,10 @@ using a subset), made by the sample generator with other knobs and seeds, or by 
 generators written apart from it and from each other: benchmarks/foreign.py (shapes, textures and
 motion profiles of its own), benchmarks/tabletop.py (written later, by someone who read neither),
 benchmarks/desk.py (a desk filmed from above, by someone who read none of the others; no recipe
-was chosen, and no one looked at its videos, before it was reported) and benchmarks/kitchen.py
-(a kitchen counter filmed from the front, written last in the same way, during the fifth round). Each is parsed,
-materialised and trained with params.yaml's store, model and train sections unchanged, then the best checkpoint
-is scored on the validation split as the evaluate stage scores it. Prints, per variant:
+was chosen, and no one looked at its videos, before it was reported) and benchmarks/kitchen.py (a
+kitchen counter filmed from the front, written last in the same way, during the fifth round). Each
+is parsed, materialised and trained with params.yaml's store, model and train sections unchanged,
+then the best checkpoint is scored on the validation split as the evaluate stage scores it. Prints, per variant:
 validation top-1, accuracy on the time-reversal pairs, the share predicted as the reversed
 partner, and the training seconds.
 

@@ -1559,13 +1559,18 @@ def make_kitchen(
 def main() -> None:
     """Command line: write the kitchen dataset under ROOT."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", type=Path, help="dataset folder to write")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--labels-file", type=Path, default=Path("ssv2/ssv2-labels.txt"))
-    parser.add_argument("--train-per-class", type=int, default=24)
-    parser.add_argument("--validation-per-class", type=int, default=8)
-    parser.add_argument("--test-per-class", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("root", type=Path, help="folder to write labels/ and 20bn-something-something-v2/ into")
+    parser.add_argument("--seed", type=int, default=0, help="random seed: the same seed gives the same dataset")
+    parser.add_argument(
+        "--labels-file",
+        type=Path,
+        default=Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt",
+        help="the 174 class names in index order, one a line (default: ssv2/ssv2-labels.txt)",
+    )
+    parser.add_argument("--train-per-class", type=int, default=24, help="training videos per class")
+    parser.add_argument("--validation-per-class", type=int, default=8, help="validation videos per class")
+    parser.add_argument("--test-per-class", type=int, default=2, help="test videos per class (ids only in the json)")
+    parser.add_argument("--workers", type=int, default=2, help="processes drawing videos in parallel")
     args = parser.parse_args()
     make_kitchen(
         args.root,

@@ -1,3 +1,4 @@
+import dataclasses
 import random
 import signal
 import subprocess
@@ -77,7 +78,7 @@ def test_round_trip(tmp_path):
 def test_load_model_rebuilds_the_architecture_it_was_trained_with(tmp_path):
     torch.manual_seed(0)
     cfg = ModelConfig(depth=18, width=8, pool="max", centre=True, pretrained=None, scene=True)
-    model = build_model(18, 2, width=cfg.width, centre=cfg.centre, pool=cfg.pool, scene=cfg.scene).eval()
+    model = build_model(num_classes=2, **dataclasses.asdict(cfg)).eval()
     save_checkpoint(tmp_path / "best.pt", inference_state(model, cfg, ["a", "b"], Preprocessing(4, 16, 16)))
     restored, _ = load_model(tmp_path / "best.pt")
     assert (restored.centre, restored.scene, restored.stem[0].in_channels) == (True, True, 6)
