@@ -136,6 +136,7 @@ class TrainConfig:
     accumulate: int = _rule(lambda v: v >= 1, "at least 1", default=1)
     compile: bool = False
     decode_on: str = _rule(lambda v: v in ("loader", "device"), "one of loader, device", default="loader")
+    mixup: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,8 @@ from contextlib import nullcontext
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
+from torchvision import tv_tensors
+from torchvision.transforms import v2
 from tqdm import tqdm
 
 from ssv2.distributed import is_distributed, is_main_process
@@ -142,13 +144,16 @@ def train_one_epoch(
     *,
     amp: bool | None = None,
     accumulate: int = 1,
+    mixup: v2.MixUp | None = None,
     progress: bool = True,
 ) -> dict[str, float]:
     """One pass over `loader`, stepping the optimiser and the scheduler every `accumulate` batches.
 
     Gradients of `accumulate` consecutive batches (fewer at the end of the epoch) are averaged
     before each step, as if they were one batch; under DDP only the last of them synchronises.
-    `amp`: bf16 autocast; None uses it where the device has native bf16.
+    `amp`: bf16 autocast; None uses it where the device has native bf16. `mixup` blends each
+    batch on the device with itself rolled by one clip, and the labels alike (`criterion` must
+    take class probabilities); top-1 and top-5 then count the larger share of each blend.
 
     Returns loss, top1, top5 (percent) averaged over every clip of every process, lr (the
     learning rate of the epoch's last step) and clips_per_s (all processes, loading included).
@@ -171,6 +176,11 @@ def train_one_epoch(
         group = min(accumulate, batches - first)  # batches in this step's group
         last = step == first + group - 1
         clips, target = clips_to_device(clips, device, layout), target.to(device, non_blocking=True)
+        if mixup is not None:
+            # On the device, so that the blend works for decode_on device too; back to uint8, which the
+            # model takes, at the cost of rounding to a grey level.
+            clips, target = mixup(tv_tensors.Video(clips.float()), target)
+            clips = clips.as_subclass(Tensor).round().to(torch.uint8).contiguous(memory_format=layout)
         # DDP's no_sync (reached through a torch.compile wrapper too) skips the all-reduce until the last batch.
         no_sync = getattr(model, "no_sync", None)
         sync = no_sync() if no_sync is not None and not last else nullcontext()
@@ -207,7 +217,10 @@ def train_one_epoch(
 
 
 def _correct(scores: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
-    """Number of top-1 and top-5 hits, as float64 tensors on the scores' device."""
+    """Number of top-1 and top-5 hits, as float64 tensors on the scores' device; a target of class
+    probabilities (a mixup blend) counts its most likely class, as torchvision's references do."""
+    if target.ndim == 2:
+        target = target.argmax(1)
     pred = scores.topk(min(5, scores.shape[1]), 1).indices
     hits = pred.eq(target[:, None])
     return hits[:, :1].sum().double(), hits.sum().double()

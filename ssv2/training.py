@@ -20,6 +20,7 @@ import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
+from torchvision.transforms import v2
 
 from ssv2.checkpoint import PREPROCESSING, Checkpoints
 from ssv2.classes import flip_map, reverse_map
@@ -173,6 +174,7 @@ def fit(
         device,
     )
     criterion = nn.CrossEntropyLoss(label_smoothing=train_cfg.label_smoothing)
+    mixup = v2.MixUp(alpha=train_cfg.mixup, num_classes=len(class_names)) if train_cfg.mixup else None
     optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
     steps_per_epoch = -(-len(train_loader) // train_cfg.accumulate)
     scheduler = build_scheduler(optimizer, train_cfg.epochs, steps_per_epoch, train_cfg.warmup_epochs)
@@ -210,6 +212,7 @@ def fit(
             device,
             epoch + 1,
             accumulate=train_cfg.accumulate,
+            mixup=mixup,
             progress=progress,
         )
         if not math.isfinite(train["loss"]):

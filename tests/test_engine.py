@@ -6,6 +6,7 @@ import torch
 import torch.multiprocessing as mp
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
+from torchvision.transforms import v2
 
 from ssv2.engine import (
     accuracy,
@@ -162,6 +163,45 @@ def test_accumulated_batches_step_as_one_batch():
             torch.testing.assert_close(a, b, rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="accumulate"):
         train([0, 8], accumulate=0)
+
+
+class Recorder(nn.Module):
+    """A linear model that keeps the uint8 clips it was given."""
+
+    def __init__(self, features: int, classes: int):
+        super().__init__()
+        self.seen: list[torch.Tensor] = []
+        self.linear = nn.Linear(features, classes)
+
+    def forward(self, x):
+        self.seen.append(x.detach().clone())
+        return self.linear(x.float().flatten(1) / 255)
+
+
+def test_mixup_blends_each_clip_and_its_label_with_the_previous_ones():
+    torch.manual_seed(0)
+    clips = torch.randint(0, 256, (4, 3, 2, 4, 4), dtype=torch.uint8)
+    target = torch.tensor([0, 1, 2, 1])
+    model = Recorder(96, 3)
+    optimizer = build_optimizer(model, "sgd", lr=0.0, momentum=0.0, weight_decay=0.0)
+    scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=1, warmup_epochs=0)
+    mixup = v2.MixUp(alpha=1.0, num_classes=3)
+    metrics = train_one_epoch(
+        model, nn.CrossEntropyLoss(), optimizer, scheduler, [(clips, target)], "cpu", 1, mixup=mixup, progress=False
+    )
+    seen = model.seen[0]
+    assert seen.dtype == torch.uint8  # as the model takes them
+    x, rolled = clips.float(), clips.float().roll(1, 0)
+    # One share for the whole batch: seen = share * x + (1 - share) * rolled, rounded to grey levels.
+    share = ((seen - rolled) * (x - rolled)).sum() / ((x - rolled) ** 2).sum()
+    assert 0.01 < share < 0.99
+    assert (seen - (share * x + (1 - share) * rolled)).abs().max() < 0.6  # half a level, and the fitted share
+    soft = share * nn.functional.one_hot(target, 3) + (1 - share) * nn.functional.one_hot(target.roll(1), 3)
+    expected = nn.CrossEntropyLoss()(model.linear(seen.flatten(1) / 255), soft)
+    assert metrics["loss"] == pytest.approx(expected.item(), rel=1e-5)
+    # Top-1 counts the larger share of each blend.
+    hits = (model.linear(seen.flatten(1) / 255).argmax(1) == soft.argmax(1)).double().mean().item()
+    assert metrics["top1"] == pytest.approx(100 * hits)
 
 
 def test_the_input_takes_the_layout_of_the_model():

@@ -99,18 +99,20 @@ class Recorder:
         self.history = history
 
 
-def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path):
+@pytest.mark.parametrize("mixup", [0.0, 0.4])  # mixup draws its shares from torch's RNG, which resumes too
+def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup):
     store = workspace / "data/store"
-    whole = fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "whole", progress=False)
+    train = dataclasses.replace(TRAIN, mixup=mixup)
+    whole = fit(MODEL, train, store, names(workspace), checkpoints=tmp_path / "whole", progress=False)
 
     stop = StopAfterFirst()
     with pytest.raises(Interrupt):
-        fit(MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", listeners=[stop], progress=False)
+        fit(MODEL, train, store, names(workspace), checkpoints=tmp_path / "resumed", listeners=[stop], progress=False)
     assert stop.epochs == [1] and not stop.ended
     assert load_checkpoint(tmp_path / "resumed" / LAST)["epoch"] == 1  # the checkpoints heard of the epoch first
     recorder = Recorder()
     resumed = fit(
-        MODEL, TRAIN, store, names(workspace), checkpoints=tmp_path / "resumed", listeners=[recorder], progress=False
+        MODEL, train, store, names(workspace), checkpoints=tmp_path / "resumed", listeners=[recorder], progress=False
     )
     assert [m["epoch"] for m in resumed] == [1, 2]
     assert recorder.epochs == [(2, 2)] and recorder.history == resumed  # the end sees the resumed epoch too
