@@ -17,10 +17,10 @@ partner, and the training seconds.
 The recipe was chosen on the TUNE variants; the HELD_OUT ones were run only to report.
 `foreign` was held out until its 61% showed the recipe overfitting; it was then used to tune,
 and `tabletop` took its place as the dataset no one had looked at. `tabletop`'s confusions then
-suggested the candidates of the resolution round (chosen on the TUNE variants all the same), so
-`desk` and `kitchen` are the datasets no default was chosen on or suggested by (their training/validation
-gap suggested the candidates of the sixth and eighth rounds); `floor` is the one nobody had run before the
-recipe was fixed.
+suggested the candidates of the resolution round (chosen on the TUNE variants all the same).
+`desk` and `kitchen` came later, as datasets no default was chosen on (their training/validation
+gap suggested the candidates of the sixth and eighth rounds); `floor`, last, is the one nobody
+had run before the recipe was fixed.
 
     python benchmarks/generalisation.py                       # every variant
     python benchmarks/generalisation.py --only wide-frames    # some of them
