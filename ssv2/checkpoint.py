@@ -128,6 +128,7 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         centre=checkpoint.get("centre", False),
         pool=checkpoint.get("pool", "avg"),
         scene=checkpoint.get("scene", False),
+        still=checkpoint.get("still", 0.0),
     )
     try:
         model.load_state_dict(checkpoint["model"])

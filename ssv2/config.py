@@ -109,6 +109,7 @@ class ModelConfig:
     pretrained: str | None = non_empty()
     scene: bool = False
     dropout: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
+    still: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,11 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
         ("model.scene", "model.centre"),
         lambda p: not p["model"].scene or p["model"].centre,
         "model.scene needs model.centre true (it adds back the still scene that centring removes)",
+    ),
+    (
+        ("model.still", "model.centre"),
+        lambda p: not p["model"].still or p["model"].centre,
+        "model.still needs model.centre true (it is the share of the still scene that centring leaves)",
     ),
     (
         ("model.scene", "model.pretrained"),

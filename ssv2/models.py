@@ -38,7 +38,8 @@ class R3D(VideoResNet):
 
     With `scene` (and `centre`), the clip's mean frame, the still scene that centring removes, is
     fed beside the centred clip as three more input channels: "moving something closer to
-    something" needs the still something. `dropout` zeroes a share of the pooled features in
+    something" needs the still something. `still` (with `centre`) leaves that share of the still
+    scene in the clip instead, faint beside what moves. `dropout` zeroes a share of the pooled features in
     training, before the classifier (as TSN and TSM do on SSv2); it has no weights.
     """
 
@@ -52,11 +53,12 @@ class R3D(VideoResNet):
         pool: str = "avg",
         scene: bool = False,
         dropout: float = 0.0,
+        still: float = 0.0,
     ):
-        if scene and not centre:
-            raise ValueError("scene adds the still scene that centre removes: it needs centre")
+        if (scene or still) and not centre:
+            raise ValueError("scene and still add back the still scene that centre removes: they need centre")
         super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
-        self.centre, self.scene = centre, scene
+        self.centre, self.scene, self.still = centre, scene, still
         self.dropout = nn.Dropout(dropout)
         if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
             self.avgpool = nn.AdaptiveMaxPool3d((1, 1, 1))
@@ -97,8 +99,9 @@ class R3D(VideoResNet):
         x = (clips.float() / 255 - self.mean) / self.std
         if not self.centre:
             return x
-        still = x.mean(dim=2, keepdim=True)
-        return torch.cat([x - still, still.expand_as(x)], 1) if self.scene else x - still
+        mean = x.mean(dim=2, keepdim=True)
+        centred = x - (1 - self.still) * mean
+        return torch.cat([centred, mean.expand_as(x)], 1) if self.scene else centred
 
     def forward(self, clips: Tensor) -> Tensor:
         x = self.stem(self.normalize(clips))
@@ -115,6 +118,7 @@ def build_model(
     pool: str = "avg",
     scene: bool = False,
     dropout: float = 0.0,
+    still: float = 0.0,
 ) -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
@@ -126,7 +130,7 @@ def build_model(
     if pretrained is not None and width != 64:
         raise ValueError(f"pretrained weights are torchvision's, of width 64, got model width {width}")
     block, layers = ARCHITECTURES[depth]
-    model = R3D(block, layers, num_classes, width, centre, pool, scene, dropout)
+    model = R3D(block, layers, num_classes, width, centre, pool, scene, dropout, still)
     if pretrained is not None:
         load_pretrained(model, pretrained)
     return model

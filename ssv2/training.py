@@ -82,6 +82,7 @@ def inference_state(
         "width": model_cfg.width,
         "centre": model_cfg.centre,
         "scene": model_cfg.scene,
+        "still": model_cfg.still,
         "pool": model_cfg.pool,
         "class_names": class_names,
         PREPROCESSING: preprocessing.to_dict(),

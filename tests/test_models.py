@@ -174,8 +174,20 @@ def test_scene_feeds_the_still_scene_beside_the_centred_clip():
     torch.testing.assert_close(out[:, 3:], still.expand_as(plain))
     assert model.stem[0].in_channels == 6
     assert model(clips).shape == (2, 4)
-    with pytest.raises(ValueError, match="needs centre"):
+    with pytest.raises(ValueError, match="need centre"):
         build_model(18, 4, width=8, scene=True)
+
+
+@pytest.mark.parametrize("still", [0.1, 0.3])
+def test_still_leaves_a_share_of_the_still_scene_in_the_centred_clip(still):
+    clips = torch.randint(0, 256, (2, 3, 4, 16, 16), dtype=torch.uint8)
+    clips[1] = clips[1, :, :1]  # a clip where nothing moves
+    plain = build_model(18, 4, width=8).normalize(clips)
+    out = build_model(18, 4, width=8, centre=True, still=still).normalize(clips)
+    torch.testing.assert_close(out, plain - (1 - still) * plain.mean(2, keepdim=True))
+    torch.testing.assert_close(out[1], still * plain[1])
+    with pytest.raises(ValueError, match="need centre"):
+        build_model(18, 4, width=8, still=still)
 
 
 def test_dropout_acts_in_training_only_and_adds_no_weights():
