@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import torch
+from torch.optim.swa_utils import AveragedModel
 from torchvision.models.video import VideoResNet
 
 from ssv2.data import Preprocessing
@@ -157,7 +158,8 @@ class Checkpoints:
     `last.pt` holds everything needed to resume; `best.pt` the weights of the best validation top-1
     so far. Both are written atomically after every epoch, by `rank` 0 only (every rank resumes),
     with `inference()` (the weights and what inference needs to rebuild the model and preprocess a
-    video) and, in `last.pt`, `params`. `key` fingerprints the params and data: `last.pt` resumes
+    video) and, in `last.pt`, `params`. With `averaged` (an AveragedModel of `model`, whose average
+    `inference()` holds), `last.pt` keeps the trained weights and the average apart. `key` fingerprints the params and data: `last.pt` resumes
     only an unfinished run of the same key.
     """
 
@@ -172,11 +174,12 @@ class Checkpoints:
         scheduler: torch.optim.lr_scheduler.LRScheduler,
         inference: Callable[[], dict[str, Any]],
         params: dict[str, Any],
+        averaged: AveragedModel | None = None,
         rank: int = 0,
     ):
         self.folder, self.key, self.epochs, self.writes = Path(folder), key, epochs, rank == 0
         self.model, self.optimizer, self.scheduler = model, optimizer, scheduler
-        self.inference, self.params = inference, params
+        self.inference, self.params, self.averaged = inference, params, averaged
         self.history: list[dict[str, float]] = []
 
     def resume(self) -> list[dict[str, float]]:
@@ -190,7 +193,9 @@ class Checkpoints:
                 for name in (LAST, BEST):
                     (self.folder / name).unlink(missing_ok=True)
             return []
-        self.model.load_state_dict(checkpoint["model"])
+        self.model.load_state_dict(checkpoint.get("trained", checkpoint["model"]))
+        if self.averaged is not None:
+            self.averaged.load_state_dict(checkpoint["averaged"])
         self.optimizer.load_state_dict(checkpoint["optimizer"])
         self.scheduler.load_state_dict(checkpoint["scheduler"])
         set_rng_state(checkpoint["rng"])
@@ -206,6 +211,9 @@ class Checkpoints:
         if not self.writes:
             return
         state = self.inference()
+        averaged = {}
+        if self.averaged is not None:
+            averaged = {"trained": self.model.state_dict(), "averaged": self.averaged.state_dict()}
         if improved:
             save_checkpoint(self.folder / BEST, {**state, "epoch": epoch, "val_top1": metrics["val_top1"]})
         save_checkpoint(
@@ -220,6 +228,7 @@ class Checkpoints:
                 "best_top1": max(m["val_top1"] for m in self.history),
                 "history": self.history,
                 "params": self.params,
+                **averaged,
             },
         )
 

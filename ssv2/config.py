@@ -138,6 +138,7 @@ class TrainConfig:
     compile: bool = False
     decode_on: str = _rule(lambda v: v in ("loader", "device"), "one of loader, device", default="loader")
     mixup: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
+    ema: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
 
 
 @dataclass(frozen=True)

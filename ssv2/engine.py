@@ -10,6 +10,7 @@ from contextlib import nullcontext
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel
 from torchvision import tv_tensors
 from torchvision.transforms import v2
 from tqdm import tqdm
@@ -145,6 +146,7 @@ def train_one_epoch(
     amp: bool | None = None,
     accumulate: int = 1,
     mixup: v2.MixUp | None = None,
+    ema: AveragedModel | None = None,
     progress: bool = True,
 ) -> dict[str, float]:
     """One pass over `loader`, stepping the optimiser and the scheduler every `accumulate` batches.
@@ -153,7 +155,8 @@ def train_one_epoch(
     before each step, as if they were one batch; under DDP only the last of them synchronises.
     `amp`: bf16 autocast; None uses it where the device has native bf16. `mixup` blends each
     batch on the device with itself rolled by one clip, and the labels alike (`criterion` must
-    take class probabilities); top-1 and top-5 then count the larger share of each blend.
+    take class probabilities); top-1 and top-5 then count the larger share of each blend. `ema`
+    averages the weights after every optimiser step.
 
     Returns loss, top1, top5 (percent) averaged over every clip of every process, lr (the
     learning rate of the epoch's last step) and clips_per_s (all processes, loading included).
@@ -191,6 +194,8 @@ def train_one_epoch(
             (loss / group).backward()
         if last:
             optimizer.step()
+            if ema is not None:
+                ema.update_parameters(model)
             optimizer.zero_grad(set_to_none=True)
             lr = optimizer.param_groups[0]["lr"]
             scheduler.step()

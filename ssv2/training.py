@@ -19,6 +19,7 @@ from typing import Protocol
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, DistributedSampler
 from torchvision.transforms import v2
 
@@ -179,6 +180,13 @@ def fit(
     optimizer = build_optimizer(model, train_cfg.optimizer, train_cfg.lr, train_cfg.momentum, train_cfg.weight_decay)
     steps_per_epoch = -(-len(train_loader) // train_cfg.accumulate)
     scheduler = build_scheduler(optimizer, train_cfg.epochs, steps_per_epoch, train_cfg.warmup_epochs)
+    ema = None
+    if train_cfg.ema:
+        # Per step, so that the average spans about train_cfg.ema epochs whatever the data and batch size.
+        decay = 1 - 1 / max(1.0, train_cfg.ema * steps_per_epoch)
+        ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(decay), use_buffers=True)
+    # What is validated and kept: the average where there is one.
+    kept = model if ema is None else ema.module
 
     history: list[dict[str, float]] = []
     if checkpoints is not None:
@@ -189,17 +197,18 @@ def fit(
             model=model,
             optimizer=optimizer,
             scheduler=scheduler,
-            inference=lambda: inference_state(model, model_cfg, class_names, preprocessing),
+            inference=lambda: inference_state(kept, model_cfg, class_names, preprocessing),
+            averaged=ema,
             params={"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
             rank=rank,
         )
         history = saver.resume()
         listeners = [saver, *listeners]
     train_model = DistributedDataParallel(model) if world > 1 else model
-    eval_model = model
+    eval_model = kept
     if train_cfg.compile:
-        # Both share `model`'s parameters; checkpoints keep saving `model`, whose keys have no wrapper prefix.
-        train_model, eval_model = torch.compile(train_model), torch.compile(model)
+        # They share the parameters of `model` and `kept`; checkpoints keep saving those, whose keys have no wrapper prefix.
+        train_model, eval_model = torch.compile(train_model), torch.compile(kept)
 
     for epoch in range(len(history), train_cfg.epochs):
         sampler.set_epoch(epoch)
@@ -214,6 +223,7 @@ def fit(
             epoch + 1,
             accumulate=train_cfg.accumulate,
             mixup=mixup,
+            ema=ema,
             progress=progress,
         )
         if not math.isfinite(train["loss"]):

@@ -5,6 +5,7 @@ import pytest
 import torch
 import torch.multiprocessing as mp
 from torch import nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, TensorDataset
 from torchvision.transforms import v2
 
@@ -202,6 +203,31 @@ def test_mixup_blends_each_clip_and_its_label_with_the_previous_ones():
     # Top-1 counts the larger share of each blend.
     hits = (model.linear(seen.flatten(1) / 255).argmax(1) == soft.argmax(1)).double().mean().item()
     assert metrics["top1"] == pytest.approx(100 * hits)
+
+
+def test_ema_averages_the_weights_after_every_optimiser_step():
+    torch.manual_seed(0)
+    clips = torch.randint(0, 256, (6, 3, 2, 4, 4), dtype=torch.uint8)
+    target = torch.tensor([0, 1, 2, 1, 0, 2])
+    model = Recorder(96, 3)
+    optimizer = build_optimizer(model, "sgd", lr=0.5, momentum=0.0, weight_decay=0.0)
+    scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=3, warmup_epochs=0)
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.6), use_buffers=True)
+    expected, weights = None, []
+
+    class Snapshot(list):  # the batches, noting the weights each optimiser step leaves (asked for the next one)
+        def __iter__(self):
+            for batch in super().__iter__():
+                yield batch
+                weights.append(model.linear.weight.detach().clone())
+
+    batches = Snapshot([(clips[i : i + 2], target[i : i + 2]) for i in (0, 2, 4)])
+    train_one_epoch(model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, "cpu", 1, ema=ema, progress=False)
+    assert len(weights) == 3
+    for w in weights:  # the first step's weights start the average, as AveragedModel does
+        expected = w if expected is None else 0.6 * expected + 0.4 * w
+    assert not torch.allclose(weights[0], weights[-1])  # the steps moved the weights
+    torch.testing.assert_close(ema.module.linear.weight, expected)
 
 
 def test_the_input_takes_the_layout_of_the_model():

@@ -62,11 +62,11 @@ def names(workspace: Path) -> list[str]:
     return json.loads((workspace / "data/parsed/classes.json").read_text())
 
 
-def assert_same_weights(a: Path, b: Path) -> None:
-    wa, wb = load_checkpoint(a)["model"], load_checkpoint(b)["model"]
+def assert_same_weights(a: Path, b: Path, key: str = "model") -> None:
+    wa, wb = load_checkpoint(a)[key], load_checkpoint(b)[key]
     assert wa.keys() == wb.keys()
-    for key in wa:
-        torch.testing.assert_close(wa[key], wb[key], rtol=0, atol=1e-6, msg=key)
+    for name in wa:
+        torch.testing.assert_close(wa[name], wb[name], rtol=0, atol=1e-6, msg=name)
 
 
 class Interrupt(Exception):
@@ -99,10 +99,11 @@ class Recorder:
         self.history = history
 
 
-@pytest.mark.parametrize("mixup", [0.0, 0.4])  # mixup draws its shares from torch's RNG, which resumes too
-def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup):
+# mixup draws its shares from torch's RNG, which resumes too; ema's average resumes beside the trained weights.
+@pytest.mark.parametrize("mixup, ema", [(0.0, 0.0), (0.4, 0.0), (0.0, 0.5)])
+def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup, ema):
     store = workspace / "data/store"
-    train = dataclasses.replace(TRAIN, mixup=mixup)
+    train = dataclasses.replace(TRAIN, mixup=mixup, ema=ema)
     whole = fit(MODEL, train, store, names(workspace), checkpoints=tmp_path / "whole", progress=False)
 
     stop = StopAfterFirst()
@@ -118,6 +119,10 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup)
     assert recorder.epochs == [(2, 2)] and recorder.history == resumed  # the end sees the resumed epoch too
     assert resumed[-1]["train_loss"] == pytest.approx(whole[-1]["train_loss"], abs=1e-6)
     assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST)
+    if ema:  # the kept weights are the average, not the trained ones, and both resumed
+        assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST, "trained")
+        last = load_checkpoint(tmp_path / "whole" / LAST)
+        assert not torch.equal(last["model"]["stem.0.weight"], last["trained"]["stem.0.weight"])
 
 
 def test_a_diverged_epoch_stops_the_run_before_any_checkpoint_keeps_it(workspace, tmp_path):
