@@ -159,8 +159,8 @@ class Checkpoints:
     so far. Both are written atomically after every epoch, by `rank` 0 only (every rank resumes),
     with `inference()` (the weights and what inference needs to rebuild the model and preprocess a
     video) and, in `last.pt`, `params`. With `averaged` (an AveragedModel of `model`, whose average
-    `inference()` holds), `last.pt` keeps the trained weights and the average apart. `key` fingerprints the params and data: `last.pt` resumes
-    only an unfinished run of the same key.
+    `inference()` holds), `last.pt` keeps the trained weights and the average apart. `key`
+    fingerprints the params and data: `last.pt` resumes only an unfinished run of the same key.
     """
 
     def __init__(

@@ -39,8 +39,8 @@ class R3D(VideoResNet):
     With `scene` (and `centre`), the clip's mean frame, the still scene that centring removes, is
     fed beside the centred clip as three more input channels: "moving something closer to
     something" needs the still something. `still` (with `centre`) leaves that share of the still
-    scene in the clip instead, faint beside what moves. `dropout` zeroes a share of the pooled features in
-    training, before the classifier (as TSN and TSM do on SSv2); it has no weights.
+    scene in the clip instead, faint beside what moves. `dropout` zeroes a share of the pooled
+    features in training, before the classifier (as TSN and TSM do on SSv2); it has no weights.
     """
 
     def __init__(

@@ -207,7 +207,7 @@ def fit(
     train_model = DistributedDataParallel(model) if world > 1 else model
     eval_model = kept
     if train_cfg.compile:
-        # They share the parameters of `model` and `kept`; checkpoints keep saving those, whose keys have no wrapper prefix.
+        # The wrappers share the parameters of `model` and `kept`, which the checkpoints save (keys without a prefix).
         train_model, eval_model = torch.compile(train_model), torch.compile(kept)
 
     for epoch in range(len(history), train_cfg.epochs):
