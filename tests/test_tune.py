@@ -163,7 +163,7 @@ def test_bad_tune_section_names_the_key(changes, message):
 
 def test_pretrained_weights_restrict_the_depths(tiny_repo, tmp_path):
     params = config.load_params(tiny_repo / "params.yaml")
-    params["model"].update(pretrained="r3d_18.pth", width=64, centre=False)
+    params["model"].update(pretrained="r3d_18.pth", width=64, centre=False, still=0.0)
     params["tune"]["depths"] = [18, 50]
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(ParamsError, match=r"tune.depths must name that one depth, got \[18, 50\]"):
