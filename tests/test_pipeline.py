@@ -153,7 +153,8 @@ def test_r3d_50_from_an_inflated_imagenet_resnet_50_trains_through_dvc_repro(rep
     resnet = torchvision.models.resnet50()
     torch.save(resnet.state_dict(), weights)
     # A learning rate this small leaves the weights where the inflation put them.
-    model = {"depth": 50, "width": 64, "centre": False, "pretrained": str(weights)}  # the input ImageNet weights expect
+    # The uncentred input ImageNet weights expect.
+    model = {"depth": 50, "width": 64, "centre": False, "still": 0.0, "pretrained": str(weights)}
     set_params(repo, {"model": model, "train": {"epochs": 1, "lr": 1e-7}})
     run(["dvc", "repro", "train"], repo)
     checkpoint = load_checkpoint(repo / "models/best.pt")
