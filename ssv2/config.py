@@ -196,7 +196,8 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
     (
         ("model.still", "model.centre"),
         lambda p: not p["model"].still or p["model"].centre,
-        "model.still needs model.centre true (it is the share of the still scene that centring leaves)",
+        "model.still needs model.centre true (it is the share of the still scene that centring leaves; "
+        "set model.still: 0 with centre false)",
     ),
     (
         ("model.scene", "model.pretrained"),
