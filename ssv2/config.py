@@ -117,7 +117,7 @@ class TrainConfig:
     seed: int = at_least(0)
     frames: int = positive()
     crop: int = at_least(8)
-    scale: list[float] = span(0.05, 1)
+    scale: list[float] = span(0.05, 2)
     flip: bool
     reverse: bool
     colour: float = within(0, 1)

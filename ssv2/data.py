@@ -83,10 +83,12 @@ def eval_boxes(height: int, width: int, crops: int) -> list[Box]:
 
 def random_box(rng: np.random.Generator, height: int, width: int, scale: tuple[float, float]) -> Box:
     """A training view: a box whose height and width are each a random `scale` fraction of the frame's
-    (so its aspect ratio jitters too), at a random place."""
+    (so its aspect ratio jitters too), at a random place. A side over 1 zooms out: the box holds the
+    whole frame's side and a margin (see resize_view)."""
     h = max(1, round(height * rng.uniform(*scale)))
     w = max(1, round(width * rng.uniform(*scale)))
-    return int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1)), h, w
+    top = rng.integers(min(0, height - h), max(0, height - h) + 1)
+    return int(top), int(rng.integers(min(0, width - w), max(0, width - w) + 1)), h, w
 
 
 def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch.Tensor:
@@ -97,9 +99,14 @@ def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch
     SSv2 frame can cut the acting object out of the clip.
     """
     top, left, h, w = box
-    view = frames[:, top : top + h, left : left + w]
+    height, width = frames.shape[1:3]
+    view = frames[:, max(top, 0) : top + h, max(left, 0) : left + w]
     view = view.contiguous() if isinstance(view, torch.Tensor) else torch.from_numpy(np.ascontiguousarray(view))
     clip = view.permute(0, 3, 1, 2)
+    if clip.shape[2:] != (h, w):
+        # A box past the frame's edge: a black margin, still in time, so centring takes it out with the
+        # rest of the still scene (repeating the edge pixels would smear an object there into a moving streak).
+        clip = F.pad(clip, (max(-left, 0), max(left + w - width, 0), max(-top, 0), max(top + h - height, 0)))
     if (h, w) != (size, size):
         if clip.device.type == "cpu":
             # uint8 in and out: PyTorch's vectorised uint8 path (torchvision's Resize on uint8), the same

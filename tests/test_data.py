@@ -48,6 +48,22 @@ def test_random_boxes_stay_inside_within_the_scale(scale):
         assert round(40 * scale[0]) <= h <= round(40 * scale[1]) and round(90 * scale[0]) <= w <= round(90 * scale[1])
 
 
+def test_random_boxes_over_one_hold_the_whole_frame_at_random_places():
+    rng = np.random.default_rng(0)
+    boxes = [random_box(rng, 40, 90, (1.0, 1.5)) for _ in range(200)]
+    for top, left, h, w in boxes:
+        assert top <= 0 <= 40 <= top + h <= 60 and left <= 0 <= 90 <= left + w <= 135
+    assert len({(top, left) for top, left, _, _ in boxes}) > 100
+
+
+def test_resize_view_zooms_out_into_a_black_margin():
+    frames = np.full((2, 40, 80, 3), 200, np.uint8)
+    view = resize_view(frames, (-40, 0, 80, 160), 20)  # the frame in the square's bottom-left quarter
+    assert (view[:, :, 11:, :9] == 200).all()  # the filter blends the pixels either side of the edge
+    assert (view[:, :, :9] == 0).all() and (view[..., 11:] == 0).all()
+    assert torch.equal(resize_view(torch.from_numpy(frames), (-40, 0, 80, 160), 20), view)
+
+
 def test_colour_jitter_is_one_change_for_the_whole_clip():
     frame = torch.randint(0, 256, (3, 1, 8, 8), dtype=torch.uint8)
     clip = frame.expand(3, 4, 8, 8)
