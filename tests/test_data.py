@@ -120,12 +120,12 @@ def store(tmp_path_factory):
     return root / "store" / "train"
 
 
-@pytest.mark.parametrize("workers", [0, 2])
-def test_clips_decoded_on_the_device_are_the_loaders_clips(store, workers):
+@pytest.mark.parametrize("workers, scale", [(0, (0.5, 1.0)), (2, (0.5, 1.0)), (0, (1.0, 1.25))])
+def test_clips_decoded_on_the_device_are_the_loaders_clips(store, workers, scale):
     """train.decode_on: device, here on the CPU: loader workers read bytes, the batch is decoded and
     rendered after them, into the clips and labels that the loader itself would have made."""
     jpeg = store.parent.parent / "jpeg" / "train"
-    options = dict(scale=(0.5, 1.0), colour=0.5, flip_map=[1, 0, 2], reverse_map=[0, 2, 1], seed=4)
+    options = dict(scale=scale, colour=0.5, flip_map=[1, 0, 2], reverse_map=[0, 2, 1], seed=4)
     plain = ClipDataset(jpeg, 8, 24, train=True, **options)
     encoded = ClipDataset(jpeg, 8, 24, train=True, encoded=True, **options)
     loader = DecodeOnDevice(
