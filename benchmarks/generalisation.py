@@ -102,6 +102,7 @@ HELD_OUT = {
     "floor": "floor",
 }
 GENERATOR_SEED = 9
+ROW_FILE = "row.json"  # a finished training's row, beside its checkpoints
 
 
 def build_dataset(knobs: dict | str, params: dict, root: Path) -> None:
@@ -155,14 +156,18 @@ def prepare(name: str, knobs: dict | str, params: dict, work: Path) -> tuple[lis
     return class_names, tables, store
 
 
-def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
+def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: bool = False) -> dict:
+    """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key."""
     class_names, tables, store = prepare(name, knobs, params, work)
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
     # A folder per run key: trainings of other recipes or seeds may run beside this one.
     checkpoints = work / name / f"models-{run_key(model_cfg, train_cfg, store, class_names)[:10]}"
-    for old in checkpoints.glob("*.pt"):
-        old.unlink()
+    row_file = checkpoints / ROW_FILE
+    if reuse and row_file.is_file():
+        return json.loads(row_file.read_text())
+    for old in [*checkpoints.glob("*.pt"), row_file]:
+        old.unlink(missing_ok=True)
 
     start = time.perf_counter()
     history = fit(
@@ -174,7 +179,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
     loader = DataLoader(views, batch_size=16, num_workers=train_cfg.workers)
     probs, targets = predict(model.to(default_device()), loader, default_device(), progress=False)
     metrics = evaluation_metrics(probs, targets, class_names)
-    return {
+    row = {
         "variant": name,
         "seed": train_cfg.seed,
         "classes": len(set(targets.tolist())),
@@ -187,6 +192,8 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path) -> dict:
         "seconds": seconds,
         "device": str(default_device()),
     }
+    row_file.write_text(json.dumps(row))  # last, so that it marks a finished training
+    return row
 
 
 def with_changes(params: dict, changes: dict) -> dict:
@@ -200,7 +207,7 @@ def with_changes(params: dict, changes: dict) -> dict:
     return params
 
 
-def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int) -> list[dict]:
+def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int, reuse: bool = False) -> list[dict]:
     """(variant, seed, changes) tasks, each trained in a process of its own, `jobs` at a time.
 
     Each process gets its share of the cores for its threads; its epoch lines go to work/logs.
@@ -215,6 +222,7 @@ def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int) -> list[
             sys.executable, __file__, "--work", str(work), "--only", variant,
             *(["--seeds", str(seed)] if seed is not None else ["--prepare"]),
             *(["--set", *sets] if sets else []),
+            *(["--reuse"] if reuse else []),
         ]  # fmt: skip
 
     def run(task: tuple[str, int | None, dict]) -> dict | None:
@@ -292,6 +300,12 @@ def main() -> None:
     )
     parser.add_argument("--prepare", action="store_true", help="only build the variants' datasets and stores")
     parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="take the row of a finished training with the same params and data instead of training again "
+        "(its training seconds are those it took then; code changes since are not noticed)",
+    )
+    parser.add_argument(
         "--work",
         type=Path,
         default=Path("data/generalisation"),
@@ -316,7 +330,7 @@ def main() -> None:
             raise SystemExit(f"{args.candidates}: candidates may change model.*, train.* and store.* params only")
         candidates = {name: {**base, **changes} for name, changes in candidates.items()}
         tasks = [(v, s, changes) for changes in candidates.values() for v in variants if v in TUNE for s in seeds]
-        rows = run_many(tasks, args.work, args.jobs)
+        rows = run_many(tasks, args.work, args.jobs, args.reuse)
         print("\n| candidate | changes | mean val top-1 % on the tuning variants |\n|---|---|---|")
         scores = {}
         for name, changes in candidates.items():
@@ -326,17 +340,18 @@ def main() -> None:
         names = {json.dumps(changes): name for name, changes in candidates.items()}
         print(f"\nChosen on the tuning variants: {best}\n\n{table(rows, names)}\n")
         held_out = [v for v in variants if v in HELD_OUT]
-        rows = run_many([(v, s, candidates[best]) for v in held_out for s in seeds], args.work, args.jobs)
+        rows = run_many([(v, s, candidates[best]) for v in held_out for s in seeds], args.work, args.jobs, args.reuse)
         print(f"\nHeld out, with {best} ({candidates[best] or 'params.yaml'}):\n\n{table(rows, names)}")
         return
 
     if args.jobs > 1:
-        rows = run_many([(v, s, base) for v in variants for s in seeds], args.work, args.jobs)
+        rows = run_many([(v, s, base) for v in variants for s in seeds], args.work, args.jobs, args.reuse)
     else:
         rows = []
         for name, knobs in variants.items():
             for seed in seeds:
-                rows.append(run_variant(name, knobs, with_changes(params, {"train.seed": seed}), args.work))
+                seeded = with_changes(params, {"train.seed": seed})
+                rows.append(run_variant(name, knobs, seeded, args.work, args.reuse))
                 print("ROW " + json.dumps(rows[-1]), flush=True)
     print(f"\n{table(rows)}")
 
