@@ -87,8 +87,12 @@ def random_box(rng: np.random.Generator, height: int, width: int, scale: tuple[f
     whole frame's side and a margin (see resize_view)."""
     h = max(1, round(height * rng.uniform(*scale)))
     w = max(1, round(width * rng.uniform(*scale)))
-    top = rng.integers(min(0, height - h), max(0, height - h) + 1)
-    return int(top), int(rng.integers(min(0, width - w), max(0, width - w) + 1)), h, w
+
+    def offset(room: int) -> int:  # room < 0: the box overhangs the frame, which may sit anywhere in it
+        return int(rng.integers(min(0, room), max(0, room) + 1))
+
+    top = offset(height - h)  # drawn before left, as always: the same seeds give the same views
+    return top, offset(width - w), h, w
 
 
 def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch.Tensor:
