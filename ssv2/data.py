@@ -99,8 +99,8 @@ def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch
     """The `box` of (T, H, W, 3) uint8 frames resized to (3, T, size, size) uint8 (antialiased bilinear),
     on the frames' device.
 
-    The whole frame is squeezed into the square, whatever its aspect ratio: a square crop of a wide
-    SSv2 frame can cut the acting object out of the clip.
+    The box is squeezed into the square, whatever its aspect ratio (evaluation's box is the whole
+    frame): a square crop of a wide SSv2 frame can cut the acting object out of the clip.
     """
     top, left, h, w = box
     height, width = frames.shape[1:3]
