@@ -91,8 +91,7 @@ def random_box(rng: np.random.Generator, height: int, width: int, scale: tuple[f
     def offset(room: int) -> int:  # room < 0: the box overhangs the frame, which may sit anywhere in it
         return int(rng.integers(min(0, room), max(0, room) + 1))
 
-    top = offset(height - h)  # drawn before left, as always: the same seeds give the same views
-    return top, offset(width - w), h, w
+    return offset(height - h), offset(width - w), h, w  # top drawn before left, as always: same seeds, same views
 
 
 def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch.Tensor:
