@@ -337,6 +337,55 @@ def finish(process: subprocess.Popen, timeout: float = 300) -> str:
     return output
 
 
+# Each worker imports, says it is ready, then opens the storage the moment the parent says go.
+OPEN_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from ssv2.config import TuneConfig, load_params
+from ssv2.tune.storage import make_storage
+url, ready, go = sys.argv[1:]
+Path(ready).touch()
+while not Path(go).exists():
+    time.sleep(0.01)
+make_storage(TuneConfig(**{**load_params()["tune"], "storage": url}))
+"""
+
+
+@pytest.mark.slow
+def test_workers_started_together_on_an_empty_database_all_open_it(tmp_path, postgres_url):
+    # Four workers creating Optuna's tables at the same instant: without make_storage's retry, all but one
+    # failed on every try of this test (duplicate key on the type "studydirection", optuna#1092).
+    schema = f"race_{uuid.uuid4().hex[:8]}"  # an empty database of its own: Optuna's tables and types go here
+    engine = sqlalchemy.create_engine(postgres_url)
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
+    try:
+        url = f"{postgres_url}?options=-csearch_path%3D{schema}"
+        go = tmp_path / "go"
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", OPEN_WHEN_TOLD, url, str(tmp_path / f"ready-{i}"), str(go)],
+                cwd=REPO,
+                text=True,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for i in range(4)
+        ]
+        while not all((tmp_path / f"ready-{i}").exists() or workers[i].poll() is not None for i in range(4)):
+            time.sleep(0.05)
+        go.touch()
+        for process in workers:
+            finish(process, timeout=120)
+        with engine.connect() as connection:
+            tables = sqlalchemy.inspect(connection).get_table_names(schema=schema)
+        assert {"studies", "trials", "version_info", "alembic_version"} <= set(tables)
+    finally:
+        with engine.begin() as connection:
+            connection.execute(sqlalchemy.text(f"DROP SCHEMA {schema} CASCADE"))
+        engine.dispose()
+
+
 @pytest.mark.slow
 def test_two_workers_share_a_study_without_duplicated_or_lost_trials(tiny_repo, tmp_path, tracking, postgres_url):
     cwd, name = postgres_repo(tiny_repo, tmp_path, postgres_url, n_trials=4, epochs=1)

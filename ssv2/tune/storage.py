@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 import warnings
 from functools import partial
 
 import optuna
+import sqlalchemy
 from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
@@ -23,8 +25,7 @@ def _on_stale(study: optuna.Study, trial: FrozenTrial, retry: RetryHeartbeatStal
     retry(study, trial)
 
 
-def make_storage(tune: TuneConfig) -> RDBStorage:
-    """The study's database, with heartbeats so that the trials of killed workers get failed."""
+def _rdb_storage(tune: TuneConfig) -> RDBStorage:
     # SQLite allows one writer at a time: workers sharing the file wait for the lock instead of failing.
     engine_kwargs = {"connect_args": {"timeout": 60}} if tune.storage.startswith("sqlite") else {}
     with warnings.catch_warnings():
@@ -36,6 +37,20 @@ def make_storage(tune: TuneConfig) -> RDBStorage:
             grace_period=tune.grace,
             heartbeat_stale_trial_callback=partial(_on_stale, retry=RetryHeartbeatStaleTrialCallback(max_retry=1)),
         )
+
+
+def make_storage(tune: TuneConfig, attempts: int = 5) -> RDBStorage:
+    """The study's database, with heartbeats so that the trials of killed workers get failed."""
+    for wait in range(1, attempts):
+        try:
+            return _rdb_storage(tune)
+        except sqlalchemy.exc.DBAPIError as e:
+            # Workers started together on an empty database race to create Optuna's tables and types, and the
+            # losers fail (optuna#1092); a moment later they find them made. Other errors (no server) fail at once.
+            if not (isinstance(e, sqlalchemy.exc.IntegrityError) or "already exists" in str(e.orig)):
+                raise
+            time.sleep(wait)
+    return _rdb_storage(tune)
 
 
 def open_study(tune: TuneConfig) -> tuple[optuna.Study, bool]:
