@@ -296,7 +296,8 @@ def main() -> None:
         type=Path,
         metavar="YAML",
         help="recipes to choose from, name: {KEY: VALUE, ...}: each is trained on the TUNE variants, and the one "
-        "with the best mean val top-1 (the first listed on a tie) is then trained on the HELD_OUT ones",
+        "with the best mean val top-1 (the first listed on a tie) is then trained on the HELD_OUT ones; "
+        "list `params.yaml: {}` first for today's defaults to compete (free with --reuse once trained)",
     )
     parser.add_argument("--prepare", action="store_true", help="only build the variants' datasets and stores")
     parser.add_argument(
@@ -338,6 +339,8 @@ def main() -> None:
             print(f"| {name} | {changes or 'params.yaml'} | {scores[name]:.1f} |")
         best = max(scores, key=scores.get)  # max keeps the first of equals
         names = {json.dumps(changes): name for name, changes in candidates.items()}
+        if base not in candidates.values():
+            print("(params.yaml itself is not among the candidates: compare with its own rows before adopting)")
         print(f"\nChosen on the tuning variants: {best}\n\n{table(rows, names)}\n")
         held_out = [v for v in variants if v in HELD_OUT]
         rows = run_many([(v, s, candidates[best]) for v in held_out for s in seeds], args.work, args.jobs, args.reuse)
