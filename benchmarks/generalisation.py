@@ -38,6 +38,7 @@ import dataclasses
 import importlib
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -227,8 +228,10 @@ def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int, reuse: b
 
     def run(task: tuple[str, int | None, dict]) -> dict | None:
         variant, seed, changes = task
-        tag = "-".join([variant, "prepare" if seed is None else f"seed{seed}", *map(str, changes.values())])
-        log = work / "logs" / f"{tag.replace('/', '_')}.log"
+        # A list value, [1.0, 1.15], tags its log as 1.0,1.15: no spaces or brackets to quote in a shell.
+        values = [re.sub(r'[\[\]" ]', "", json.dumps(v)).replace("/", "_") for v in changes.values()]
+        tag = "-".join([variant, "prepare" if seed is None else f"seed{seed}", *values])
+        log = work / "logs" / f"{tag}.log"
         with log.open("w") as out:
             done = subprocess.run(command(*task), stdout=out, stderr=subprocess.STDOUT, env=env)
         lines = log.read_text().splitlines()
