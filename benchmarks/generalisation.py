@@ -46,6 +46,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import torch
 import yaml
 from torch.utils.data import DataLoader
 
@@ -192,6 +193,8 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         "train_top1": history[-1]["train_top1"],
         "seconds": seconds,
         "device": str(default_device()),
+        # A training repeats exactly only on the same machine with the same thread count (--jobs sets it).
+        "threads": torch.get_num_threads(),
     }
     row_file.write_text(json.dumps(row))  # last, so that it marks a finished training
     return row
@@ -307,7 +310,8 @@ def main() -> None:
         "--reuse",
         action="store_true",
         help="take the row of a finished training with the same params and data instead of training again "
-        "(its training seconds are those it took then; code changes since are not noticed)",
+        "(its training seconds are those it took then; code changes since are not noticed). Compare rows "
+        "trained on one machine with one --jobs: another CPU or thread count gives another training",
     )
     parser.add_argument(
         "--work",
