@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import importlib
 import json
 import os
+import platform
 import re
 import statistics
 import subprocess
@@ -158,13 +160,28 @@ def prepare(name: str, knobs: dict | str, params: dict, work: Path) -> tuple[lis
     return class_names, tables, store
 
 
+def machine() -> str:
+    """The processor that trains: a GPU's name, else the CPU's model name (Linux), else the architecture."""
+    if torch.cuda.is_available():
+        return torch.cuda.get_device_name()
+    try:
+        with open("/proc/cpuinfo") as info:
+            return next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: bool = False) -> dict:
     """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key."""
     class_names, tables, store = prepare(name, knobs, params, work)
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
-    # A folder per run key: trainings of other recipes or seeds may run beside this one.
-    checkpoints = work / name / f"models-{run_key(model_cfg, train_cfg, store, class_names)[:10]}"
+    # A folder per run key and place: trainings of other recipes or seeds may run beside this one, and a
+    # training repeats exactly only on the same processor with the same thread count (--jobs sets it), so
+    # --reuse takes no row trained elsewhere.
+    place = f"{machine()}, {torch.get_num_threads()} threads"
+    key = run_key(model_cfg, train_cfg, store, class_names)[:10]
+    checkpoints = work / name / f"models-{key}-{hashlib.sha256(place.encode()).hexdigest()[:6]}"
     row_file = checkpoints / ROW_FILE
     if reuse and row_file.is_file():
         return json.loads(row_file.read_text())
@@ -193,7 +210,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         "train_top1": history[-1]["train_top1"],
         "seconds": seconds,
         "device": str(default_device()),
-        # A training repeats exactly only on the same machine with the same thread count (--jobs sets it).
+        "machine": machine(),
         "threads": torch.get_num_threads(),
     }
     row_file.write_text(json.dumps(row))  # last, so that it marks a finished training
@@ -309,9 +326,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="take the row of a finished training with the same params and data instead of training again "
-        "(its training seconds are those it took then; code changes since are not noticed). Compare rows "
-        "trained on one machine with one --jobs: another CPU or thread count gives another training",
+        help="take the row of a finished training with the same params and data, on the same processor with "
+        "the same thread count (--jobs sets it), instead of training again (its training seconds are those it "
+        "took then; code changes since are not noticed): elsewhere the same training ends elsewhere",
     )
     parser.add_argument(
         "--work",
