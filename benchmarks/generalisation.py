@@ -171,17 +171,25 @@ def machine() -> str:
         return platform.processor() or platform.machine()
 
 
+def place() -> str:
+    """Where a training repeats bit for bit: the GPU, or the CPU's instruction set, and the thread count.
+
+    With one thread an AMD EPYC and an Intel Xeon, both AVX512, trained the same weights (round 26);
+    one and two threads on one CPU part at the first epoch (round 25).
+    """
+    processor = torch.cuda.get_device_name() if torch.cuda.is_available() else torch.backends.cpu.get_cpu_capability()
+    return f"{processor}, {torch.get_num_threads()} threads"
+
+
 def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: bool = False) -> dict:
     """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key."""
     class_names, tables, store = prepare(name, knobs, params, work)
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
-    # A folder per run key and place: trainings of other recipes or seeds may run beside this one, and a
-    # training repeats exactly only on the same processor with the same thread count (--jobs sets it), so
-    # --reuse takes no row trained elsewhere.
-    place = f"{machine()}, {torch.get_num_threads()} threads"
+    # A folder per run key and place: trainings of other recipes or seeds may run beside this one, and
+    # --reuse takes no row trained where the same training ends elsewhere.
     key = run_key(model_cfg, train_cfg, store, class_names)[:10]
-    checkpoints = work / name / f"models-{key}-{hashlib.sha256(place.encode()).hexdigest()[:6]}"
+    checkpoints = work / name / f"models-{key}-{hashlib.sha256(place().encode()).hexdigest()[:6]}"
     row_file = checkpoints / ROW_FILE
     if reuse and row_file.is_file():
         return json.loads(row_file.read_text())
@@ -211,6 +219,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         "seconds": seconds,
         "device": str(default_device()),
         "machine": machine(),
+        "place": place(),
         "threads": torch.get_num_threads(),
     }
     row_file.write_text(json.dumps(row))  # last, so that it marks a finished training
@@ -326,9 +335,9 @@ def main() -> None:
     parser.add_argument(
         "--reuse",
         action="store_true",
-        help="take the row of a finished training with the same params and data, on the same processor with "
-        "the same thread count (--jobs sets it), instead of training again (its training seconds are those it "
-        "took then; code changes since are not noticed): elsewhere the same training ends elsewhere",
+        help="take the row of a finished training with the same params and data, on the same GPU or CPU "
+        "instruction set with the same thread count (--jobs sets it), instead of training again (its training "
+        "seconds are those it took then; code changes since are not noticed)",
     )
     parser.add_argument(
         "--work",
