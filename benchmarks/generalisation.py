@@ -177,7 +177,7 @@ def place() -> str:
     With one thread an AMD EPYC and an Intel Xeon, both AVX512, trained the same weights (round 26);
     one and two threads on one CPU part at the first epoch (round 25).
     """
-    processor = torch.cuda.get_device_name() if torch.cuda.is_available() else torch.backends.cpu.get_cpu_capability()
+    processor = machine() if torch.cuda.is_available() else torch.backends.cpu.get_cpu_capability()
     return f"{processor}, {torch.get_num_threads()} threads"
 
 
