@@ -27,6 +27,11 @@ def _rule(test: typing.Callable[[Any], bool], allowed: str, default: Any = datac
     return field(default=default, metadata={"rule": (test, allowed)})
 
 
+def _sides(crop: int | list[int]) -> list[int]:
+    """train.crop's sides: one (a square) or [height, width]."""
+    return [crop] if isinstance(crop, int) else crop
+
+
 def at_least(low: float) -> Any:
     return _rule(lambda v: v >= low, f"at least {low}")
 
@@ -116,7 +121,10 @@ class ModelConfig:
 class TrainConfig:
     seed: int = at_least(0)
     frames: int = positive()
-    crop: int = at_least(8)
+    crop: int | list[int] = _rule(
+        lambda v: (isinstance(v, int) or len(v) == 2) and min(_sides(v)) >= 8,
+        "a side (a square) or [height, width], each at least 8",
+    )
     scale: list[float] = span(0.05, 2)
     flip: bool
     reverse: bool
@@ -180,8 +188,8 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
     ),
     (
         ("train.crop", "store.short_side"),
-        lambda p: p["train"].crop <= p["store"].short_side,
-        "train.crop must be at most store.short_side (the store's frames are no smaller)",
+        lambda p: min(_sides(p["train"].crop)) <= p["store"].short_side,
+        "train.crop's shorter side must be at most store.short_side (the store's frames are no smaller)",
     ),
     (
         ("model.pretrained", "model.width"),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,12 +30,23 @@ def segment_indices(
     return np.clip(indices, 0, num_frames - 1)
 
 
+Crop = int | Sequence[int]  # the model's input: one side (a square) or [height, width]
+
+
+def crop_size(crop: Crop) -> tuple[int, int]:
+    """(height, width) of a crop given as one side or as [height, width]."""
+    if isinstance(crop, int):
+        return crop, crop
+    height, width = crop
+    return int(height), int(width)
+
+
 @dataclass(frozen=True)
 class Preprocessing:
     """How a video becomes the model's input: one record, saved in the checkpoint, for training's validation,
     the evaluate stage, inference and serving.
 
-    `frames` frames per clip (one from each of as many equal segments), `crop` x `crop` pixels, cut from
+    `frames` frames per clip (one from each of as many equal segments), `crop` pixels (see crop_size), cut from
     frames whose shorter side is `short_side` (the clip store's); the evaluation averages `clips` temporal x
     `crops` spatial views (1: the whole frame, 3: squares along its long side). A checkpoint holds the views
     its validation top-1 was measured with; the evaluate stage and serving replace them with theirs.
@@ -43,18 +54,18 @@ class Preprocessing:
     """
 
     frames: int
-    crop: int
+    crop: Crop
     short_side: int
     clips: int = 1
     crops: int = 1
 
     def __post_init__(self) -> None:
-        if min(self.frames, self.crop, self.short_side) < 1:
+        if min(self.frames, *crop_size(self.crop), self.short_side) < 1:
             raise ValueError(f"frames, crop and short_side must be positive, got {self}")
         if self.clips < 1 or self.crops not in (1, 3):
             raise ValueError(f"clips must be >= 1 and crops 1 or 3, got clips={self.clips}, crops={self.crops}")
 
-    def to_dict(self) -> dict[str, int]:
+    def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
     @classmethod
@@ -94,13 +105,14 @@ def random_box(rng: np.random.Generator, height: int, width: int, scale: tuple[f
     return offset(height - h), offset(width - w), h, w  # top drawn before left, as always: same seeds, same views
 
 
-def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch.Tensor:
-    """The `box` of (T, H, W, 3) uint8 frames resized to (3, T, size, size) uint8 (antialiased bilinear),
-    on the frames' device.
+def resize_view(frames: np.ndarray | torch.Tensor, box: Box, crop: Crop) -> torch.Tensor:
+    """The `box` of (T, H, W, 3) uint8 frames resized to (3, T) + crop_size(crop) uint8 (antialiased
+    bilinear), on the frames' device.
 
-    The box is squeezed into the square, whatever its aspect ratio (evaluation's box is the whole
+    The box is squeezed into the crop, whatever its aspect ratio (evaluation's box is the whole
     frame): a square crop of a wide SSv2 frame can cut the acting object out of the clip.
     """
+    size = crop_size(crop)
     top, left, h, w = box
     height, width = frames.shape[1:3]
     view = frames[:, max(top, 0) : top + h, max(left, 0) : left + w]
@@ -110,13 +122,13 @@ def resize_view(frames: np.ndarray | torch.Tensor, box: Box, size: int) -> torch
         # A box past the frame's edge: a black margin, still in time, so centring takes it out with the
         # rest of the still scene (repeating the edge pixels would smear an object there into a moving streak).
         clip = F.pad(clip, (max(-left, 0), max(left + w - width, 0), max(-top, 0), max(top + h - height, 0)))
-    if (h, w) != (size, size):
+    if (h, w) != size:
         if clip.device.type == "cpu":
             # uint8 in and out: PyTorch's vectorised uint8 path (torchvision's Resize on uint8), the same
             # filter as through float within one grey level, and 10x faster on 16 frames of 128 x 227.
-            clip = F.interpolate(clip, size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+            clip = F.interpolate(clip, size=size, mode="bilinear", antialias=True, align_corners=False)
         else:
-            clip = F.interpolate(clip.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
+            clip = F.interpolate(clip.float(), size=size, mode="bilinear", antialias=True, align_corners=False)
             clip = clip.round_().clamp_(0, 255).to(torch.uint8)
     return clip.permute(1, 0, 2, 3)
 
@@ -174,8 +186,8 @@ class View:
     label: int
 
 
-def render(frames: np.ndarray | torch.Tensor, view: View, crop: int) -> torch.Tensor:
-    """The training clip that `view` makes of its frames, (T, H, W, 3) uint8: (3, T, crop, crop) uint8,
+def render(frames: np.ndarray | torch.Tensor, view: View, crop: Crop) -> torch.Tensor:
+    """The training clip that `view` makes of its frames, (T, H, W, 3) uint8: (3, T, height, width) uint8,
     on the frames' device."""
     clip = apply_colour(resize_view(frames, view.box, crop), view.colour)
     if view.reverse:
@@ -189,15 +201,15 @@ def eval_views(
     height: int,
     width: int,
     frames: int,
-    crop: int,
+    crop: Crop,
     clips: int = 1,
     crops: int = 1,
 ) -> torch.Tensor:
-    """The evaluation's views of a video of `count` frames, (clips * crops, 3, frames, crop, crop) uint8.
+    """The evaluation's views of a video of `count` frames, (clips * crops, 3, frames, height, width) uint8.
 
     `take(indices)` returns those frames of the video, (len(indices), height, width, 3). For each
     temporal view, one frame from each of `frames` segments at offset (view + 0.5) / clips, then
-    each box of eval_boxes resized to crop x crop. The evaluate stage (from the clip store) and
+    each box of eval_boxes resized to the crop. The evaluate stage (from the clip store) and
     inference (from a decoded video) both cut their views here.
     """
     views = []
@@ -208,7 +220,7 @@ def eval_views(
 
 
 class ClipDataset(Dataset):
-    """Clips of `frames` frames and `crop` x `crop` pixels from one split of the clip store.
+    """Clips of `frames` frames and `crop` pixels (see crop_size) from one split of the clip store.
 
     Training (`train=True`): random position in each segment, a random box of `scale` of the
     frame's height and width resized to the crop, its colours jittered by `colour` (see jitter_colour); with a `reverse_map` a clip whose class has a
@@ -228,7 +240,7 @@ class ClipDataset(Dataset):
         self,
         store: ClipStore | str | Path,
         frames: int,
-        crop: int,
+        crop: Crop,
         train: bool,
         *,
         flip_map: list[int] | None = None,
@@ -324,7 +336,7 @@ class DecodeOnDevice:
     out as (uint8 clips on `device`, labels): every JPEG frame of a batch is decoded in one call
     (nvJPEG on CUDA), then each clip is rendered there as the CPU path renders it."""
 
-    def __init__(self, loader: Any, crop: int, device: torch.device | str):
+    def __init__(self, loader: Any, crop: Crop, device: torch.device | str):
         self.loader, self.crop, self.device = loader, crop, torch.device(device)
 
     def __len__(self) -> int:

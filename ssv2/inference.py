@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from ssv2.checkpoint import load_model, read_preprocessing
-from ssv2.data import Preprocessing, eval_views
+from ssv2.data import Preprocessing, crop_size, eval_views
 from ssv2.video import decode_video
 
 # Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.
@@ -27,11 +27,12 @@ Source = str | Path | bytes | BinaryIO
 
 
 def video_views(video: np.ndarray, preprocessing: Preprocessing) -> torch.Tensor:
-    """(T, H, W, 3) uint8 video -> (clips * crops, 3, frames, crop, crop) uint8, the evaluation's views."""
+    """(T, H, W, 3) uint8 video -> (clips * crops, 3, frames, height, width) uint8, the evaluation's views."""
     p = preprocessing
     height, width = video.shape[1:3]
-    if min(height, width) < p.crop:
-        raise ValueError(f"frames of {height}x{width} are smaller than the {p.crop}-pixel crop")
+    side = min(crop_size(p.crop))
+    if min(height, width) < side:
+        raise ValueError(f"frames of {height}x{width} are smaller than the crop's shorter side, {side} pixels")
     return eval_views(video.__getitem__, len(video), height, width, p.frames, p.crop, p.clips, p.crops)
 
 
@@ -80,7 +81,7 @@ class Classifier:
             max_decoded=self.max_decoded,
             max_pixels=self.max_pixels,
             min_frames=self.preprocessing.frames,
-            min_side=self.preprocessing.crop,
+            min_side=min(crop_size(self.preprocessing.crop)),
             timeout=self.max_seconds,
             name=name,
         )

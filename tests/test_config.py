@@ -106,9 +106,14 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
         (
             {"train.crop": 96, "store.short_side": 80},
             "train",
-            r"train.crop must be at most store.short_side .*got train.crop=96, store.short_side=80",
+            r"train.crop's shorter side must be at most store.short_side .*got train.crop=96, store.short_side=80",
         ),
-        ({"train.crop": 96, "store.short_side": 80}, "store", r"train.crop must be at most store.short_side"),
+        (
+            {"train.crop": 96, "store.short_side": 80},
+            "store",
+            r"train.crop's shorter side must be at most store.short_side",
+        ),
+        ({"train.crop": [96, 120], "store.short_side": 80}, "store", r"train.crop's shorter side must be at most"),
         ({"model.pretrained": "r3d.pth", "model.width": 16}, "model", "model.pretrained needs model.width 64"),
         ({"model.scene": True, "model.centre": False}, "model", "model.scene needs model.centre true"),
         ({"model.still": 0.2, "model.centre": False}, "model", "model.still needs model.centre true"),
@@ -148,3 +153,25 @@ def test_a_stage_stops_on_a_bad_value_before_any_work(tmp_path):
     )
     assert result.returncode != 0 and "train.frames must be positive, got 0" in result.stderr
     assert not (tmp_path / "models").exists() and not (tmp_path / "mlflow.db").exists()
+
+
+@pytest.mark.parametrize(
+    "crop, error",
+    [
+        (80, None),
+        ([64, 100], None),
+        ([64], "train.crop must be a side"),
+        ([64, 100, 3], "train.crop must be a side"),
+        ([4, 100], "train.crop must be a side"),
+        ("80", "train.crop must be int | list"),
+    ],
+)
+def test_crop_is_a_side_or_height_and_width(crop, error):
+    from conftest import REPO
+
+    train = {**config.load_params(REPO / "params.yaml")["train"], "crop": crop}
+    if error is None:
+        assert config.from_dict(TrainConfig, train, "train").crop == crop
+    else:
+        with pytest.raises(ParamsError, match=error):
+            config.from_dict(TrainConfig, train, "train")

@@ -10,6 +10,7 @@ from ssv2.data import (
     DecodeOnDevice,
     Preprocessing,
     collate_encoded,
+    crop_size,
     eval_boxes,
     jitter_colour,
     random_box,
@@ -147,16 +148,19 @@ def test_only_training_clips_of_a_jpeg_store_decode_on_the_device(store):
         ClipDataset(store.parent.parent / "jpeg" / "train", 8, 24, train=False, encoded=True)
 
 
-@pytest.mark.parametrize("frames, crop", [(4, 32), (8, 24), (16, 16)])
-def test_train_clip_shape(store, frames, crop):
+@pytest.mark.parametrize(
+    "frames, crop, size", [(4, 32, (32, 32)), (8, 24, (24, 24)), (16, 16, (16, 16)), (4, [24, 40], (24, 40))]
+)
+def test_train_clip_shape(store, frames, crop, size):
     clip, label = ClipDataset(store, frames, crop, train=True)[1]
-    assert clip.shape == (3, frames, crop, crop) and clip.dtype == torch.uint8 and label == 1
+    assert clip.shape == (3, frames, *size) and clip.dtype == torch.uint8 and label == 1
 
 
 @pytest.mark.parametrize("clips, crops", [(1, 1), (2, 3)])
-def test_eval_views_shape(store, clips, crops):
-    views, _ = ClipDataset(store, 8, 32, train=False, clips=clips, crops=crops)[0]
-    assert views.shape == (clips * crops, 3, 8, 32, 32)
+@pytest.mark.parametrize("crop, size", [(32, (32, 32)), ([24, 40], (24, 40))])
+def test_eval_views_shape(store, clips, crops, crop, size):
+    views, _ = ClipDataset(store, 8, crop, train=False, clips=clips, crops=crops)[0]
+    assert views.shape == (clips * crops, 3, 8, *size)
 
 
 def test_eval_clip_is_the_whole_frame_of_the_segment_centres(store):
@@ -236,6 +240,10 @@ def test_preprocessing_round_trip_and_errors():
         Preprocessing(8, 32, 40, crops=2)
     with pytest.raises(ValueError, match="positive"):
         Preprocessing(0, 32, 40)
+    wide = Preprocessing(frames=8, crop=[24, 40], short_side=40)  # [height, width], as params.yaml writes it
+    assert Preprocessing.from_dict(wide.to_dict()) == wide and crop_size(wide.crop) == (24, 40)
+    with pytest.raises(ValueError, match="positive"):
+        Preprocessing(8, [0, 40], 40)
 
 
 def test_evaluation_views_follow_the_preprocessing(store):

@@ -85,13 +85,14 @@ def videos(tmp_path_factory) -> dict[str, Path]:
 @pytest.mark.parametrize("clips", [1, 2])
 @pytest.mark.parametrize("crops", [1, 3])
 @pytest.mark.parametrize("shape", [(40, 60), (60, 40), (40, 40)])
-def test_video_views_shape(clips, crops, shape):
+@pytest.mark.parametrize("crop, size", [(32, (32, 32)), ([24, 40], (24, 40))])
+def test_video_views_shape(clips, crops, shape, crop, size):
     video = np.zeros((10, *shape, 3), dtype=np.uint8)
-    assert video_views(video, Preprocessing(4, 32, 40, clips, crops)).shape == (clips * crops, 3, 4, 32, 32)
+    assert video_views(video, Preprocessing(4, crop, 40, clips, crops)).shape == (clips * crops, 3, 4, *size)
 
 
 def test_video_views_too_small():
-    with pytest.raises(ValueError, match="smaller than the 32-pixel crop"):
+    with pytest.raises(ValueError, match="smaller than the crop's shorter side, 32 pixels"):
         video_views(np.zeros((5, 20, 60, 3), dtype=np.uint8), Preprocessing(4, 32, 40))
 
 
