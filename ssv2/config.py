@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,9 +28,15 @@ def _rule(test: typing.Callable[[Any], bool], allowed: str, default: Any = datac
     return field(default=default, metadata={"rule": (test, allowed)})
 
 
-def _sides(crop: int | list[int]) -> list[int]:
-    """train.crop's sides: one (a square) or [height, width]."""
-    return [crop] if isinstance(crop, int) else crop
+Crop = int | Sequence[int]  # the model's input (train.crop): one side (a square) or [height, width]
+
+
+def crop_size(crop: Crop) -> tuple[int, int]:
+    """(height, width) of a crop given as one side or as [height, width]."""
+    if isinstance(crop, int):
+        return crop, crop
+    height, width = crop
+    return int(height), int(width)
 
 
 def at_least(low: float) -> Any:
@@ -122,7 +129,7 @@ class TrainConfig:
     seed: int = at_least(0)
     frames: int = positive()
     crop: int | list[int] = _rule(
-        lambda v: (isinstance(v, int) or len(v) == 2) and min(_sides(v)) >= 8,
+        lambda v: (isinstance(v, int) or len(v) == 2) and min(crop_size(v)) >= 8,
         "a side (a square) or [height, width], each at least 8",
     )
     scale: list[float] = span(0.05, 2)
@@ -188,7 +195,7 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
     ),
     (
         ("train.crop", "store.short_side"),
-        lambda p: min(_sides(p["train"].crop)) <= p["store"].short_side,
+        lambda p: min(crop_size(p["train"].crop)) <= p["store"].short_side,
         "train.crop's shorter side must be at most store.short_side (the store's frames are no smaller)",
     ),
     (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
+from ssv2.config import Crop, crop_size
 from ssv2.store import ClipStore, decode_batch
 
 
@@ -28,17 +29,6 @@ def segment_indices(
     position = rng.random(count) if rng is not None else np.full(count, offset)
     indices = np.floor((np.arange(count) + position) * num_frames / count).astype(np.int64)
     return np.clip(indices, 0, num_frames - 1)
-
-
-Crop = int | Sequence[int]  # the model's input: one side (a square) or [height, width]
-
-
-def crop_size(crop: Crop) -> tuple[int, int]:
-    """(height, width) of a crop given as one side or as [height, width]."""
-    if isinstance(crop, int):
-        return crop, crop
-    height, width = crop
-    return int(height), int(width)
 
 
 @dataclass(frozen=True)

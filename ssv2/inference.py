@@ -15,7 +15,8 @@ import numpy as np
 import torch
 
 from ssv2.checkpoint import load_model, read_preprocessing
-from ssv2.data import Preprocessing, crop_size, eval_views
+from ssv2.config import crop_size
+from ssv2.data import Preprocessing, eval_views
 from ssv2.video import decode_video
 
 # Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.

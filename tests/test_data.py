@@ -5,12 +5,12 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader
 
+from ssv2.config import crop_size
 from ssv2.data import (
     ClipDataset,
     DecodeOnDevice,
     Preprocessing,
     collate_encoded,
-    crop_size,
     eval_boxes,
     jitter_colour,
     random_box,

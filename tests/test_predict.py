@@ -25,7 +25,7 @@ from ssv2.video import VideoError, write_video
 
 TRAIN = train_config(
     frames=4,
-    crop=[24, 40],  # [height, width], as params.yaml's default: serving and the CLI take a non-square model too
+    crop=[24, 40],  # [height, width]: serving and the CLI take a non-square model too
     flip=False,
     reverse=False,
     colour=0.0,
