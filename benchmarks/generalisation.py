@@ -282,6 +282,19 @@ def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int, reuse: b
         return [row for row in pool.map(run, tasks) if row]
 
 
+def paired_gap(rows: list[dict], baseline: dict, changes: dict) -> str:
+    """The candidate's val top-1 minus the baseline's over the trainings both have (variant and seed), as
+    "mean +- standard error": seeds alone move a `shelf` training by up to 14 points (round 33), so a
+    gap within about two standard errors of zero is no evidence either way.
+    """
+    score = lambda c: {(r["variant"], r["seed"]): r["val_top1"] for r in rows if r["changes"] == c}  # noqa: E731
+    ours, theirs = score(changes), score(baseline)
+    gaps = [ours[k] - theirs[k] for k in ours.keys() & theirs.keys()]
+    if len(gaps) < 2:
+        return f"{gaps[0]:+.1f}" if gaps else "-"
+    return f"{statistics.mean(gaps):+.1f} +- {statistics.stdev(gaps) / len(gaps) ** 0.5:.1f}"
+
+
 def table(rows: list[dict], names: dict[str, str] | None = None) -> str:
     """Markdown table, one line per recipe and variant: the mean over its seeds, then each seed's val top-1.
 
@@ -365,11 +378,16 @@ def main() -> None:
         candidates = {name: {**base, **changes} for name, changes in candidates.items()}
         tasks = [(v, s, changes) for changes in candidates.values() for v in variants if v in TUNE for s in seeds]
         rows = run_many(tasks, args.work, args.jobs, args.reuse)
-        print("\n| candidate | changes | mean val top-1 % on the tuning variants |\n|---|---|---|")
+        first = next(iter(candidates))
+        print(
+            "\n| candidate | changes | mean val top-1 % on the tuning variants "
+            f"| minus {first}'s, same variant and seed (mean +- standard error) |\n|---|---|---|---|"
+        )
         scores = {}
         for name, changes in candidates.items():
             scores[name] = statistics.mean(r["val_top1"] for r in rows if r["changes"] == changes)
-            print(f"| {name} | {changes or 'params.yaml'} | {scores[name]:.1f} |")
+            gap = paired_gap(rows, candidates[first], changes) if name != first else "-"
+            print(f"| {name} | {changes or 'params.yaml'} | {scores[name]:.1f} | {gap} |")
         best = max(scores, key=scores.get)  # max keeps the first of equals
         names = {json.dumps(changes): name for name, changes in candidates.items()}
         if base not in candidates.values():
