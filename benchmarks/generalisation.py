@@ -282,13 +282,11 @@ def run_many(tasks: list[tuple[str, int, dict]], work: Path, jobs: int, reuse: b
         return [row for row in pool.map(run, tasks) if row]
 
 
-def paired_gap(rows: list[dict], baseline: dict, changes: dict) -> str:
-    """The candidate's val top-1 minus the baseline's over the trainings both have (variant and seed), as
-    "mean +- standard error": seeds alone move a `shelf` training by up to 14 points (round 33), so a
-    gap within about two standard errors of zero is no evidence either way.
+def paired_gap(ours: dict, theirs: dict) -> str:
+    """Val top-1 by (variant, seed), minus the baseline's over the trainings both have, as "mean +- standard
+    error": seeds alone move a `shelf` training by up to 14 points (round 33), so a gap within about two
+    standard errors of zero is no evidence either way.
     """
-    score = lambda c: {(r["variant"], r["seed"]): r["val_top1"] for r in rows if r["changes"] == c}  # noqa: E731
-    ours, theirs = score(changes), score(baseline)
     gaps = [ours[k] - theirs[k] for k in ours.keys() & theirs.keys()]
     if len(gaps) < 2:
         return f"{gaps[0]:+.1f}" if gaps else "-"
@@ -383,10 +381,13 @@ def main() -> None:
             "\n| candidate | changes | mean val top-1 % on the tuning variants "
             f"| minus {first}'s, same variant and seed (mean +- standard error) |\n|---|---|---|---|"
         )
-        scores = {}
+        top1 = {
+            name: {(r["variant"], r["seed"]): r["val_top1"] for r in rows if r["changes"] == changes}
+            for name, changes in candidates.items()
+        }
+        scores = {name: statistics.mean(runs.values()) for name, runs in top1.items()}
         for name, changes in candidates.items():
-            scores[name] = statistics.mean(r["val_top1"] for r in rows if r["changes"] == changes)
-            gap = paired_gap(rows, candidates[first], changes) if name != first else "-"
+            gap = paired_gap(top1[name], top1[first]) if name != first else "-"
             print(f"| {name} | {changes or 'params.yaml'} | {scores[name]:.1f} | {gap} |")
         best = max(scores, key=scores.get)  # max keeps the first of equals
         names = {json.dumps(changes): name for name, changes in candidates.items()}
