@@ -1,13 +1,16 @@
-"""The generalisation benchmark's comparison of candidates (benchmarks/generalisation.py)."""
+"""The generalisation benchmark's fresh draws and comparison of candidates (benchmarks/generalisation.py)."""
 
+import json
 import sys
 
 import pytest
 
 from conftest import REPO
+from ssv2 import config
+from ssv2.sample import LAYOUT, plan_sample
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from generalisation import paired_gap  # noqa: E402
+from generalisation import FRESH, FRESH_SEED_SHIFT, PAIRS8, build_dataset, paired_gap  # noqa: E402
 
 
 def test_the_gap_pairs_trainings_of_the_same_variant_and_seed():
@@ -20,3 +23,16 @@ def test_the_gap_pairs_trainings_of_the_same_variant_and_seed():
 @pytest.mark.parametrize("scores, shown", [({("shelf", 0): 70.0}, "-6.6"), ({("shelf", 5): 70.0}, "-")])
 def test_one_pair_has_no_standard_error_and_none_no_gap(scores, shown):
     assert paired_gap(scores, {("shelf", 0): 76.6}) == shown
+
+
+def test_a_fresh_draw_is_the_variant_at_another_seed_with_its_own_video_counts(tmp_path):
+    params = config.load_params(REPO / "params.yaml")
+    knobs = {"seed": 3, "classes": PAIRS8[:2], "widths": [96], "validation_per_class": 1}
+    build_dataset(knobs, params, tmp_path, fresh=True)
+
+    fresh = {s: json.loads((tmp_path / LAYOUT[s]).read_text()) for s in ("train", "validation", "test")}
+    plan = plan_sample(3 + FRESH_SEED_SHIFT, PAIRS8[:2], {"train": 1, "validation": FRESH, "test": 0}, broken=0)
+    assert {s: [v["id"] for v in videos] for s, videos in fresh.items()} == {
+        s: [v.id for v in videos] for s, videos in plan.items()
+    }
+    assert all((tmp_path / LAYOUT["videos"] / f"{v['id']}.webm").is_file() for v in fresh["validation"])
