@@ -206,12 +206,12 @@ def log_random_model(root: Path) -> str:
     names = real_class_names()
     model = build_model(num_classes=len(names), **{**dataclasses.asdict(model_cfg), "pretrained": None})
     preprocessing = Preprocessing(train_cfg.frames, train_cfg.crop, store_cfg.short_side)
-    save_checkpoint(root / "best.pt", inference_state(model.eval(), model_cfg, names, preprocessing))
+    save_checkpoint(root / "model.pt", inference_state(model.eval(), model_cfg, names, preprocessing))
     os.environ["MLFLOW_TRACKING_URI"] = f"sqlite:///{root}/mlflow.db"
     experiment = mlflow.create_experiment("soak", artifact_location=(root / "artifacts").as_uri())
     example = encode_video(scene(np.random.default_rng(0), 24, 320, GRAIN))
     with mlflow.start_run(experiment_id=experiment):
-        info = serving.log_model(root / "best.pt", example, clips=evaluate.clips, crops=evaluate.crops)
+        info = serving.log_model(root / "model.pt", example, clips=evaluate.clips, crops=evaluate.crops)
     return info.model_uri
 
 

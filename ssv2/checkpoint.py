@@ -19,7 +19,7 @@ from torchvision.models.video import VideoResNet
 from ssv2.data import Preprocessing
 from ssv2.models import build_model
 
-LAST, BEST = "last.pt", "best.pt"
+LAST, MODEL = "last.pt", "model.pt"
 PREPROCESSING = "preprocessing"  # the checkpoint key of Preprocessing.to_dict()
 
 
@@ -155,9 +155,13 @@ def read_preprocessing(checkpoint: dict[str, Any], path: str | Path) -> Preproce
 class Checkpoints:
     """The checkpoints of one training run in `folder`, and fit's listener that writes them.
 
-    `last.pt` holds everything needed to resume; `best.pt` the weights of the best validation top-1
-    so far. Both are written atomically after every epoch, by `rank` 0 only (every rank resumes),
-    with `inference()` (the weights and what inference needs to rebuild the model and preprocess a
+    `last.pt` holds everything needed to resume, written after every epoch; `model.pt` the trained
+    model, the last epoch's weights, written after the last epoch. Not the epoch of the best
+    validation top-1: picked on the validation split, that epoch's score is the luckiest of many and
+    says less of the network than the last's, which no choice touched (round 38 of
+    benchmarks/generalisation.md: the last epoch scored as well or better on fresh videos of every
+    tuning variant). Both are written atomically, by `rank` 0 only (every rank resumes), with
+    `inference()` (the weights and what inference needs to rebuild the model and preprocess a
     video) and, in `last.pt`, `params`. With `averaged` (an AveragedModel of `model`, whose average
     `inference()` holds), `last.pt` keeps the trained weights and the average apart. `key`
     fingerprints the params and data: `last.pt` resumes only an unfinished run of the same key.
@@ -190,7 +194,7 @@ class Checkpoints:
         if checkpoint is None or checkpoint.get("key") != self.key or checkpoint["epoch"] >= self.epochs:
             # No checkpoint, other params or data, or a finished run that DVC asked to redo.
             if self.writes:
-                for name in (LAST, BEST):
+                for name in (LAST, MODEL):
                     (self.folder / name).unlink(missing_ok=True)
             return []
         self.model.load_state_dict(checkpoint.get("trained", checkpoint["model"]))
@@ -205,8 +209,7 @@ class Checkpoints:
         return list(self.history)
 
     def on_epoch_end(self, epoch: int, metrics: dict[str, float]) -> None:
-        """Write `last.pt`, and `best.pt` when the validation top-1 beats every earlier epoch's."""
-        improved = all(metrics["val_top1"] > m["val_top1"] for m in self.history)
+        """Write `last.pt`, and after the last epoch `model.pt`."""
         self.history.append(metrics)
         if not self.writes:
             return
@@ -214,8 +217,8 @@ class Checkpoints:
         averaged = {}
         if self.averaged is not None:
             averaged = {"trained": self.model.state_dict(), "averaged": self.averaged.state_dict()}
-        if improved:
-            save_checkpoint(self.folder / BEST, {**state, "epoch": epoch, "val_top1": metrics["val_top1"]})
+        if epoch == self.epochs:
+            save_checkpoint(self.folder / MODEL, {**state, "epoch": epoch, "val_top1": metrics["val_top1"]})
         save_checkpoint(
             self.folder / LAST,
             {

@@ -25,6 +25,7 @@ from captum.attr import LayerAttribution, LayerGradCam
 from PIL import Image
 from torch import Tensor, nn
 
+from ssv2 import paths
 from ssv2.checkpoint import CheckpointError
 from ssv2.classes import reversal_pairs
 from ssv2.inference import Classifier, top_k, video_views
@@ -164,14 +165,14 @@ def parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="Show where and when a trained model looked: Grad-CAM heat maps over a video's frames\n"
         "(the centre clip the evaluate stage sees), as DIR/<video>.gif and a frame grid DIR/<video>.png.",
-        epilog="example:\n  python -m ssv2.explain clip.webm --checkpoint models/best.pt\n"
+        epilog="example:\n  python -m ssv2.explain clip.webm --checkpoint models/model.pt\n"
         "  python -m ssv2.explain clip.webm --class 'Moving something down' --out cams/",
     )
     p.add_argument("videos", nargs="+", type=Path, metavar="VIDEO", help="video files to explain")
     p.add_argument(
         "--checkpoint",
         type=Path,
-        default=Path("models/best.pt"),
+        default=paths.MODEL,
         help="checkpoint written by the train stage (default: %(default)s)",
     )
     p.add_argument(

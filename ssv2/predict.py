@@ -27,7 +27,7 @@ def parser() -> argparse.ArgumentParser:
         description="Classify videos (webm, mp4, anything FFmpeg reads) with a trained checkpoint, preprocessed\n"
         "as the evaluate stage does: frames, crop and short side from the checkpoint; views from\n"
         "params.yaml's evaluate section when run where there is one.",
-        epilog="example:\n  python -m ssv2.predict clip.webm clip.mp4 --checkpoint models/best.pt\n\n"
+        epilog="example:\n  python -m ssv2.predict clip.webm clip.mp4 --checkpoint models/model.pt\n\n"
         "Prints each video's most probable classes with their probabilities. Exits 1 if a video\n"
         "could not be read (the others are still classified), 2 if the checkpoint could not.",
     )
@@ -35,7 +35,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--checkpoint",
         type=Path,
-        default=paths.BEST,
+        default=paths.MODEL,
         help="checkpoint written by the train stage (default: %(default)s)",
     )
     p.add_argument(

@@ -117,8 +117,8 @@ def fit(
     Runs as one of several processes when launched by torchrun (DDP: each process trains on
     its shard of every batch, rank 0 writes the files); `train_cfg.batch_size` is the batch
     of all of them together (see micro_batch). With `checkpoints`, a folder, writes `last.pt`
-    (everything needed to resume) and `best.pt` (the best validation top-1 so far) after
-    every epoch, and resumes an unfinished run of the same params and data from `last.pt`
+    (everything needed to resume) after every epoch and `model.pt` (the trained model) after the
+    last, and resumes an unfinished run of the same params and data from `last.pt`
     (see Checkpoints). Every process tells `listeners`, in order, after the checkpoints.
     """
     store_dir = Path(store_dir)

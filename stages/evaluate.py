@@ -1,4 +1,4 @@
-"""DVC stage: evaluate the best checkpoint on the validation split and predict the test split.
+"""DVC stage: evaluate the trained model on the validation split and predict the test split.
 
 Adds the metrics and plots to the training's MLflow run.
 """
@@ -18,8 +18,8 @@ from ssv2.checkpoint import load_model, read_preprocessing
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
-from ssv2.paths import BEST as CHECKPOINT
 from ssv2.paths import EVAL as OUT
+from ssv2.paths import MODEL as CHECKPOINT
 from ssv2.paths import STORE
 from ssv2.report import (
     confused_pairs,

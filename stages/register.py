@@ -1,4 +1,4 @@
-"""DVC stage: log the best checkpoint as an MLflow pyfunc model in the training's run, register it as a
+"""DVC stage: log the trained model as an MLflow pyfunc model in the training's run, register it as a
 new version of register.name, and move @champion to it only if its validation top-1 is higher."""
 
 import json
@@ -8,8 +8,8 @@ from mlflow import MlflowClient
 
 from ssv2 import config, serving, tracking
 from ssv2.annotations import read_table
-from ssv2.paths import BEST as CHECKPOINT
 from ssv2.paths import EVAL_METRICS, VALIDATION
+from ssv2.paths import MODEL as CHECKPOINT
 from ssv2.paths import REGISTERED as OUT
 from ssv2.video import VideoError, decode_video
 

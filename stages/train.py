@@ -14,6 +14,7 @@ from pathlib import Path
 import mlflow
 
 from ssv2 import config, tracking
+from ssv2.checkpoint import MODEL
 from ssv2.distributed import cleanup, launch, needs_launch, resolve_processes
 from ssv2.paths import CLASSES, STORE
 from ssv2.paths import MODELS as CHECKPOINTS
@@ -40,6 +41,7 @@ class DvcFiles:
         summary = {
             "best_epoch": best["epoch"],
             "best_val_top1": best["val_top1"],
+            "final_val_top1": history[-1]["val_top1"],  # the trained model's: the last epoch's weights are kept
             "final_train_loss": history[-1]["train_loss"],
         }
         METRICS.parent.mkdir(parents=True, exist_ok=True)
@@ -68,9 +70,10 @@ def main() -> None:
             for path in (METRICS, PLOTS):
                 mlflow.log_artifact(str(path), "training")
             mlflow.log_artifact(str(STORE / SKIPPED_FILE), "data")  # the videos the store had to skip
-            best = max(history, key=lambda m: m["val_top1"])
+            best, last = max(history, key=lambda m: m["val_top1"]), history[-1]
             print(
-                f"best validation top-1 {best['val_top1']:.1f}% at epoch {best['epoch']}; model in {CHECKPOINTS}/best.pt"
+                f"validation top-1 {last['val_top1']:.1f}% after the last epoch, whose weights are the model "
+                f"({CHECKPOINTS / MODEL}); the best epoch was {best['epoch']} ({best['val_top1']:.1f}%)"
             )
     cleanup()
 

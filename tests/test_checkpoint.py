@@ -11,8 +11,8 @@ import pytest
 import torch
 
 from ssv2.checkpoint import (
-    BEST,
     LAST,
+    MODEL,
     PREPROCESSING,
     CheckpointError,
     Checkpoints,
@@ -79,8 +79,8 @@ def test_load_model_rebuilds_the_architecture_it_was_trained_with(tmp_path):
     torch.manual_seed(0)
     cfg = ModelConfig(depth=18, width=8, pool="max", centre=True, pretrained=None, scene=True, still=0.2)
     model = build_model(num_classes=2, **dataclasses.asdict(cfg)).eval()
-    save_checkpoint(tmp_path / "best.pt", inference_state(model, cfg, ["a", "b"], Preprocessing(4, 16, 16)))
-    restored, _ = load_model(tmp_path / "best.pt")
+    save_checkpoint(tmp_path / "model.pt", inference_state(model, cfg, ["a", "b"], Preprocessing(4, 16, 16)))
+    restored, _ = load_model(tmp_path / "model.pt")
     assert (restored.centre, restored.scene, restored.still, restored.stem[0].in_channels) == (True, True, 0.2, 6)
     clips = torch.randint(0, 256, (1, 3, 4, 16, 16), dtype=torch.uint8)
     torch.testing.assert_close(restored(clips), model(clips))
@@ -191,17 +191,20 @@ def _checkpoints(folder, key="a", epochs=3):
     )
 
 
-def test_checkpoints_write_last_every_epoch_and_best_when_it_improves(tmp_path):
+def test_checkpoints_write_last_every_epoch_and_the_model_after_the_last_not_the_best(tmp_path):
     checkpoints = _checkpoints(tmp_path)
     assert checkpoints.resume() == []
     for epoch, top1 in enumerate([10.0, 30.0, 20.0], start=1):
+        with torch.no_grad():
+            checkpoints.model.weight.fill_(epoch)
         checkpoints.on_epoch_end(epoch, {"epoch": epoch, "val_top1": top1})
         assert load_checkpoint(tmp_path / LAST)["epoch"] == epoch
-        assert load_checkpoint(tmp_path / BEST)["epoch"] == min(epoch, 2)
-    last, best = load_checkpoint(tmp_path / LAST), load_checkpoint(tmp_path / BEST)
+        assert (tmp_path / MODEL).is_file() == (epoch == 3)
+    last, model = load_checkpoint(tmp_path / LAST), load_checkpoint(tmp_path / MODEL)
     assert last["best_top1"] == 30.0 and [m["val_top1"] for m in last["history"]] == [10.0, 30.0, 20.0]
     assert last["key"] == "a" and last["params"] == {"train": {"epochs": 3}} and last["class_names"] == ["a", "b"]
-    assert best["val_top1"] == 30.0 and "optimizer" not in best and "history" not in best
+    assert model["epoch"] == 3 and model["val_top1"] == 20.0 and "optimizer" not in model and "history" not in model
+    assert torch.equal(model["model"]["weight"], torch.full_like(model["model"]["weight"], 3))
 
 
 def test_checkpoints_resume_only_an_unfinished_run_of_the_same_key(tmp_path, capsys):
@@ -218,7 +221,7 @@ def test_checkpoints_resume_only_an_unfinished_run_of_the_same_key(tmp_path, cap
     assert all(torch.equal(again.model.state_dict()[k], v) for k, v in weights.items())
 
     assert _checkpoints(tmp_path, epochs=1).resume() == []  # a finished run: start afresh
-    assert not (tmp_path / LAST).exists() and not (tmp_path / BEST).exists()
+    assert not (tmp_path / LAST).exists() and not (tmp_path / MODEL).exists()
     first.on_epoch_end(2, {"epoch": 2, "val_top1": 5.0})
     assert _checkpoints(tmp_path, key="b").resume() == []  # other params or data
     assert not (tmp_path / LAST).exists()

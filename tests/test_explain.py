@@ -65,7 +65,7 @@ def test_class_index():
 
 def test_explain_cli_writes_gif_and_grid(tmp_path, ssv2_names, capsys):
     names = ssv2_names[:7]
-    checkpoint = write_checkpoint(tmp_path / "best.pt", names)
+    checkpoint = write_checkpoint(tmp_path / "model.pt", names)
     video = tmp_path / "clip.webm"
     write_video(video, moving_square(20, 48, 64, seed=1))
     out = tmp_path / "cams"

@@ -121,8 +121,8 @@ def test_dvc_repro_trains_with_two_processes_in_one_mlflow_run(repo):
     # MLflow publishes system metrics only once a sampling interval has passed inside the run: the
     # two tiny epochs can end within one second.
     out = run(["dvc", "repro", "train"], repo, MLFLOW_TRACKING_URI=uri, MLFLOW_SYSTEM_METRICS_SAMPLING_INTERVAL="0.2")
-    assert out.count("best validation top-1") == 1  # rank 0 alone reports and writes
-    assert load_checkpoint(repo / "models/last.pt")["epoch"] == 2 and (repo / "models/best.pt").is_file()
+    assert out.count("after the last epoch, whose weights are the model") == 1  # rank 0 alone reports and writes
+    assert load_checkpoint(repo / "models/last.pt")["epoch"] == 2 and (repo / "models/model.pt").is_file()
     client = MlflowClient(uri)
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     assert len(runs) == 1
@@ -157,7 +157,7 @@ def test_r3d_50_from_an_inflated_imagenet_resnet_50_trains_through_dvc_repro(rep
     model = {"depth": 50, "width": 64, "centre": False, "still": 0.0, "pretrained": str(weights)}
     set_params(repo, {"model": model, "train": {"epochs": 1, "lr": 1e-7}})
     run(["dvc", "repro", "train"], repo)
-    checkpoint = load_checkpoint(repo / "models/best.pt")
+    checkpoint = load_checkpoint(repo / "models/model.pt")
     assert checkpoint["depth"] == 50
     stem = checkpoint["model"]["stem.0.weight"]
     assert stem.shape == (64, 3, 3, 7, 7)

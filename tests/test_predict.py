@@ -64,7 +64,7 @@ def names(ssv2_names) -> list[str]:
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory, names) -> Path:
-    return write_checkpoint(tmp_path_factory.mktemp("model") / "best.pt", names)
+    return write_checkpoint(tmp_path_factory.mktemp("model") / "model.pt", names)
 
 
 @pytest.fixture(scope="module")

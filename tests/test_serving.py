@@ -52,7 +52,7 @@ def videos() -> dict[str, bytes]:
 def store(tmp_path_factory, ssv2_names, videos):
     """A tracking store with one registered version under @champion, and the checkpoint it holds."""
     root = tmp_path_factory.mktemp("serving")
-    checkpoint = write_checkpoint(root / "best.pt", ssv2_names[:7])
+    checkpoint = write_checkpoint(root / "model.pt", ssv2_names[:7])
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
