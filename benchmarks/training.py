@@ -17,6 +17,8 @@ Without --store it builds a synthetic sample store (short side 128) in a tempora
 
     python benchmarks/training.py                                     # 18/34/50 at 8x112x112 and 16x112x112
     python benchmarks/training.py --shapes 8x56 --batch 4 --steps 3   # a few minutes on 2 CPU cores
+    python benchmarks/training.py --depths 18 --width 16 --shapes 8x80 --batch 8 --precisions float32 bf16
+                                            # params.yaml's model on a CPU, float32 against bf16 autocast
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ from ssv2.sample import make_sample
 from ssv2.store import ClipStore, materialise
 
 FORMATS = {"channels_last_3d": torch.channels_last_3d, "contiguous": torch.contiguous_format}
+PRECISIONS = {"float32": False, "bf16": True}  # bf16 autocast off or on
 
 
 def parse_shape(text: str) -> tuple[int, int]:
@@ -159,7 +162,7 @@ def bench(
     amp: bool,
 ) -> dict:
     torch.manual_seed(0)
-    model = prepare_model(build_model(depth, args.classes), device, memory_format)
+    model = prepare_model(build_model(depth, args.classes, width=args.width), device, memory_format)
     clips = torch.randint(0, 256, (args.batch, 3, frames, crop, crop), dtype=torch.uint8, device=device)
     target = torch.randint(0, args.classes, (args.batch,), device=device)
     flops = step_flops(model, clips_to_device(clips, device, memory_format), target, amp) / args.batch
@@ -187,6 +190,7 @@ def bench(
         "crop": crop,
         "batch": args.batch,
         "layout": "cl3d" if memory_format == torch.channels_last_3d else "contig",
+        "precision": "bf16" if amp else "float32",
         "model_clips_per_s": model_rate,
         "end_to_end_clips_per_s": loader_rate,
         "gflop_per_clip": flops / 1e9,
@@ -198,6 +202,7 @@ def bench(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--depths", type=int, nargs="+", default=[18, 34, 50])
+    parser.add_argument("--width", type=int, default=64, help="the stem's channels (model.width; 64: torchvision's)")
     parser.add_argument(
         "--shapes", type=parse_shape, nargs="+", default=[(8, 112), (16, 112)], help="clip shapes, FRAMESxCROP[xCROP]"
     )
@@ -211,6 +216,12 @@ def main() -> None:
         choices=list(FORMATS),
         default=["channels_last_3d"],
         help="memory layouts to compare (the training uses channels_last_3d)",
+    )
+    parser.add_argument(
+        "--precisions",
+        nargs="+",
+        choices=list(PRECISIONS),
+        help="precisions to compare (default: the training's, bf16 autocast where native, else float32)",
     )
     parser.add_argument(
         "--store",
@@ -230,14 +241,17 @@ def main() -> None:
     device = torch.device(args.device)
     configure_backends(device)
     workers = args.workers if args.workers is not None else config.load(config.TrainConfig, "train").workers
-    amp = bf16_native(device)
-    dtype = torch.bfloat16 if amp else torch.float32
+    precisions = args.precisions or ["bf16" if bf16_native(device) else "float32"]
     size = args.matmul_size or (8192 if device.type == "cuda" else 2048)
-    peak = matmul_peak(device, dtype, size, args.repeats)
+    peaks = {
+        p: matmul_peak(device, torch.bfloat16 if PRECISIONS[p] else torch.float32, size, args.repeats)
+        for p in precisions
+    }
     name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"CPU, {torch.get_num_threads()} threads"
     print(
-        f"{name}; {'bf16 autocast' if amp else 'float32'}; matmul peak {peak / 1e12:.3f} TFLOP/s "
-        f"({size}x{size}, {dtype}); batch {args.batch}, {args.steps} steps x {args.repeats} passes (medians); "
+        f"{name}; matmul peaks ({size}x{size}) "
+        + ", ".join(f"{p} {peak / 1e12:.3f} TFLOP/s" for p, peak in peaks.items())
+        + f"; model width {args.width}; batch {args.batch}, {args.steps} steps x {args.repeats} passes (medians); "
         f"{workers} loader workers"
     )
 
@@ -246,26 +260,33 @@ def main() -> None:
         store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1)) / "train")
         print(f"store: {len(store)} videos\n")
         print(
-            "| depth | clip | layout | model-only clips/s | end-to-end clips/s | end-to-end / model | "
-            "GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak | peak memory GiB |"
+            "| depth | clip | layout | precision | model-only clips/s | model-only / the first precision's "
+            "| end-to-end clips/s | end-to-end / model | GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak "
+            "| peak memory GiB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
         for depth in args.depths:
             for frames, crop in args.shapes:
                 for layout in args.formats:
-                    row = bench(depth, frames, crop, args, device, store, workers, FORMATS[layout], amp)
-                    row["matmul_peak_flops"] = peak
-                    rows.append(row)
-                    print(
-                        f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {row['model_clips_per_s']:.2f} | "
-                        f"{row['end_to_end_clips_per_s']:.2f} | "
-                        f"{row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} | "
-                        f"{row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} | "
-                        f"{100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
-                        flush=True,
-                    )
+                    first = None
+                    for precision in precisions:
+                        row = bench(
+                            depth, frames, crop, args, device, store, workers, FORMATS[layout], PRECISIONS[precision]
+                        )
+                        row["matmul_peak_flops"] = peak = peaks[precision]
+                        rows.append(row)
+                        first = first or row["model_clips_per_s"]
+                        print(
+                            f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} "
+                            f"| {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
+                            f"| {row['end_to_end_clips_per_s']:.2f} "
+                            f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "
+                            f"| {row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} "
+                            f"| {100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
+                            flush=True,
+                        )
     if args.json:
-        args.json.write_text(json.dumps({"device": name, "amp": amp, "rows": rows}, indent=2) + "\n")
+        args.json.write_text(json.dumps({"device": name, "rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":
