@@ -192,16 +192,25 @@ def place() -> str:
     return f"{processor}, {torch.get_num_threads()} threads"
 
 
+def checkpoint_folder(name: str, params: dict, store: Path, class_names: list[str], work: Path) -> Path:
+    """Where the variant's training with these params keeps its checkpoints and row.
+
+    A folder per run key and place: trainings of other recipes or seeds may run beside this one, and
+    --reuse takes no row trained where the same training ends elsewhere.
+    """
+    model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
+    train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
+    key = run_key(model_cfg, train_cfg, store, class_names)[:10]
+    return work / name / f"models-{key}-{hashlib.sha256(place().encode()).hexdigest()[:6]}"
+
+
 def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: bool = False) -> dict:
     """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key."""
     class_names, tables, store = prepare(name, knobs, params, work)
     fresh = prepare(name, knobs, params, work, fresh=True)[2]
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
-    # A folder per run key and place: trainings of other recipes or seeds may run beside this one, and
-    # --reuse takes no row trained where the same training ends elsewhere.
-    key = run_key(model_cfg, train_cfg, store, class_names)[:10]
-    checkpoints = work / name / f"models-{key}-{hashlib.sha256(place().encode()).hexdigest()[:6]}"
+    checkpoints = checkpoint_folder(name, params, store, class_names, work)
     row_file = checkpoints / ROW_FILE
     if reuse and row_file.is_file():
         row = json.loads(row_file.read_text())

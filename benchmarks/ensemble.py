@@ -1,0 +1,80 @@
+"""Do trainings that differ only in their seed err alike? An ensemble of them, on each variant's fresh draw.
+
+Scores only: the members are benchmarks/generalisation.py's finished trainings of the same params
+(run it first with the same --seeds, --set and --work). For each variant, each member (the last
+epoch's weights) and the average of the members' probabilities are scored on the fresh draw as the
+evaluate stage scores a model. Rows are found by run key and place, so give the thread count the
+trainings ran with: `generalisation.py --jobs 2` on 2 cores trains with one thread each.
+
+    python benchmarks/ensemble.py --only tabletop floor --seeds 0 1 2 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+from pathlib import Path
+
+import torch
+import yaml
+from torch.utils.data import DataLoader
+
+sys.path.insert(0, str(Path(__file__).parent))
+from generalisation import HELD_OUT, ROW_FILE, TUNE, checkpoint_folder, prepare, with_changes  # noqa: E402
+
+from ssv2 import config  # noqa: E402
+from ssv2.checkpoint import MODEL, load_model, read_preprocessing  # noqa: E402
+from ssv2.data import ClipDataset  # noqa: E402
+from ssv2.engine import predict  # noqa: E402
+from ssv2.report import evaluation_metrics  # noqa: E402
+from ssv2.training import default_device  # noqa: E402
+
+
+def fresh_probs(path: Path, fresh: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """A checkpoint's probabilities on the fresh draw's validation split, as the evaluate stage computes them."""
+    model, checkpoint = load_model(path)
+    views = ClipDataset.evaluation(fresh / "validation", read_preprocessing(checkpoint, path))
+    loader = DataLoader(views, batch_size=16, num_workers=2)
+    return predict(model.to(default_device()), loader, default_device(), progress=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", nargs="+", required=True, metavar="VARIANT", choices=[*TUNE, *HELD_OUT])
+    parser.add_argument("--seeds", nargs="+", type=int, required=True, metavar="SEED", help="the members' train.seed")
+    parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="the members' params.yaml overrides")
+    parser.add_argument("--threads", type=int, default=1, help="the thread count the members trained with")
+    parser.add_argument("--work", type=Path, default=Path("data/generalisation"), help="generalisation.py's --work")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    params = with_changes(config.load_params(), {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.set)})
+    variants = {**TUNE, **HELD_OUT}
+
+    print(
+        "| variant | members | fresh top-1 % of each | mean | ensemble | ensemble minus mean | ensemble reversal pairs % |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for name in args.only:
+        class_names, _, store = prepare(name, variants[name], params, args.work.resolve())
+        fresh = prepare(name, variants[name], params, args.work.resolve(), fresh=True)[2]
+        folders = [
+            checkpoint_folder(name, with_changes(params, {"train.seed": seed}), store, class_names, args.work.resolve())
+            for seed in args.seeds
+        ]
+        if missing := [str(f) for f in folders if not (f / ROW_FILE).is_file()]:
+            raise SystemExit(f"{name}: no finished training in {', '.join(missing)}: run generalisation.py first")
+        members = [fresh_probs(folder / MODEL, fresh) for folder in folders]
+        targets = members[0][1]
+        top1 = [evaluation_metrics(probs, targets, class_names)["top1"] for probs, _ in members]
+        ensemble = evaluation_metrics(torch.stack([probs for probs, _ in members]).mean(0), targets, class_names)
+        mean = statistics.mean(top1)
+        print(
+            f"| {name} | {len(members)} | {', '.join(f'{t:.1f}' for t in top1)} | {mean:.1f} | {ensemble['top1']:.1f} "
+            f"| {ensemble['top1'] - mean:+.1f} | {ensemble['reversal_top1']:.1f} |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
