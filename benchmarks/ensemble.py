@@ -5,8 +5,11 @@ Scores only: the members are benchmarks/generalisation.py's finished trainings o
 epoch's weights) and the average of the members' probabilities are scored on the fresh draw as the
 evaluate stage scores a model. Rows are found by run key and place, so give the thread count the
 trainings ran with: `generalisation.py --jobs 2` on 2 cores trains with one thread each.
+With --mistakes, also the ensemble's most frequent confusions, for tuning variants only: a held-out
+variant whose confusions have been read has informed the recipe.
 
     python benchmarks/ensemble.py --only tabletop floor --seeds 0 1 2 3
+    python benchmarks/ensemble.py --only shelf --seeds 0 1 --mistakes 6
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from ssv2 import config  # noqa: E402
 from ssv2.checkpoint import MODEL, load_model, read_preprocessing  # noqa: E402
 from ssv2.data import ClipDataset  # noqa: E402
 from ssv2.engine import predict  # noqa: E402
-from ssv2.report import evaluation_metrics  # noqa: E402
+from ssv2.report import confused_pairs, evaluation_metrics  # noqa: E402
 from ssv2.training import default_device  # noqa: E402
 
 
@@ -45,8 +48,11 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int, required=True, metavar="SEED", help="the members' train.seed")
     parser.add_argument("--set", nargs="+", default=[], metavar="KEY=VALUE", help="the members' params.yaml overrides")
     parser.add_argument("--threads", type=int, default=1, help="the thread count the members trained with")
+    parser.add_argument("--mistakes", type=int, default=0, metavar="N", help="print the ensemble's N top confusions")
     parser.add_argument("--work", type=Path, default=Path("data/generalisation"), help="generalisation.py's --work")
     args = parser.parse_args()
+    if args.mistakes and (held_out := [name for name in args.only if name in HELD_OUT]):
+        parser.error(f"--mistakes reads confusions, which only tuning variants may show: not {', '.join(held_out)}")
     torch.set_num_threads(args.threads)
     params = with_changes(config.load_params(), {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.set)})
     variants = {**TUNE, **HELD_OUT}
@@ -55,6 +61,7 @@ def main() -> None:
         "| variant | members | fresh top-1 % of each | mean | ensemble | ensemble minus mean | ensemble reversal pairs % |"
     )
     print("|---|---|---|---|---|---|---|")
+    mistakes = {}
     for name in args.only:
         class_names, _, store = prepare(name, variants[name], params, args.work.resolve())
         fresh = prepare(name, variants[name], params, args.work.resolve(), fresh=True)[2]
@@ -74,6 +81,12 @@ def main() -> None:
             f"| {ensemble['top1'] - mean:+.1f} | {ensemble['reversal_top1']:.1f} |",
             flush=True,
         )
+        mistakes[name] = confused_pairs(ensemble["confusion"], class_names, args.mistakes)
+    for name, pairs in mistakes.items():
+        if pairs:
+            print(f"\n{name}: the ensemble's most frequent mistakes on the fresh draw")
+            for pair in pairs:
+                print(f"  {pair['actual']} -> {pair['predicted']}: {pair['count']} ({pair['share']:.0f}%)")
 
 
 if __name__ == "__main__":
