@@ -55,7 +55,7 @@ def main() -> None:
         parser.error(f"--mistakes reads confusions, which only tuning variants may show: not {', '.join(held_out)}")
     torch.set_num_threads(args.threads)
     params = with_changes(config.load_params(), {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.set)})
-    variants = {**TUNE, **HELD_OUT}
+    variants, work = {**TUNE, **HELD_OUT}, args.work.resolve()
 
     print(
         "| variant | members | fresh top-1 % of each | mean | ensemble | ensemble minus mean | ensemble reversal pairs % |"
@@ -63,10 +63,10 @@ def main() -> None:
     print("|---|---|---|---|---|---|---|")
     mistakes = {}
     for name in args.only:
-        class_names, _, store = prepare(name, variants[name], params, args.work.resolve())
-        fresh = prepare(name, variants[name], params, args.work.resolve(), fresh=True)[2]
+        class_names, _, store = prepare(name, variants[name], params, work)
+        fresh = prepare(name, variants[name], params, work, fresh=True)[2]
         folders = [
-            checkpoint_folder(name, with_changes(params, {"train.seed": seed}), store, class_names, args.work.resolve())
+            checkpoint_folder(name, with_changes(params, {"train.seed": seed}), store, class_names, work)
             for seed in args.seeds
         ]
         if missing := [str(f) for f in folders if not (f / ROW_FILE).is_file()]:
