@@ -21,25 +21,13 @@ from pathlib import Path
 
 import torch
 import yaml
-from torch.utils.data import DataLoader
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generalisation import HELD_OUT, ROW_FILE, TUNE, checkpoint_folder, prepare, with_changes  # noqa: E402
+from generalisation import HELD_OUT, ROW_FILE, TUNE, checkpoint_folder, prepare, probabilities, with_changes  # noqa: E402
 
 from ssv2 import config  # noqa: E402
-from ssv2.checkpoint import MODEL, load_model, read_preprocessing  # noqa: E402
-from ssv2.data import ClipDataset  # noqa: E402
-from ssv2.engine import predict  # noqa: E402
+from ssv2.checkpoint import MODEL  # noqa: E402
 from ssv2.report import confused_pairs, evaluation_metrics  # noqa: E402
-from ssv2.training import default_device  # noqa: E402
-
-
-def fresh_probs(path: Path, fresh: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """A checkpoint's probabilities on the fresh draw's validation split, as the evaluate stage computes them."""
-    model, checkpoint = load_model(path)
-    views = ClipDataset.evaluation(fresh / "validation", read_preprocessing(checkpoint, path))
-    loader = DataLoader(views, batch_size=16, num_workers=2)
-    return predict(model.to(default_device()), loader, default_device(), progress=False)
 
 
 def main() -> None:
@@ -71,7 +59,7 @@ def main() -> None:
         ]
         if missing := [str(f) for f in folders if not (f / ROW_FILE).is_file()]:
             raise SystemExit(f"{name}: no finished training in {', '.join(missing)}: run generalisation.py first")
-        members = [fresh_probs(folder / MODEL, fresh) for folder in folders]
+        members = [probabilities(folder / MODEL, fresh) for folder in folders]
         targets = members[0][1]
         top1 = [evaluation_metrics(probs, targets, class_names)["top1"] for probs, _ in members]
         ensemble = evaluation_metrics(torch.stack([probs for probs, _ in members]).mean(0), targets, class_names)

@@ -244,13 +244,18 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
     return row
 
 
-def score(path: Path, store: Path, class_names: list[str]) -> dict:
-    """A checkpoint's evaluation_metrics on a store's validation split, scored as the evaluate stage scores
-    it, and the number of classes in that split."""
+def probabilities(path: Path, store: Path) -> tuple[torch.Tensor, torch.Tensor]:
+    """A checkpoint's probabilities and the targets on a store's validation split, as the evaluate stage computes them."""
     model, checkpoint = load_model(path)
     views = ClipDataset.evaluation(store / "validation", read_preprocessing(checkpoint, path))
     loader = DataLoader(views, batch_size=16, num_workers=2)
-    probs, targets = predict(model.to(default_device()), loader, default_device(), progress=False)
+    return predict(model.to(default_device()), loader, default_device(), progress=False)
+
+
+def score(path: Path, store: Path, class_names: list[str]) -> dict:
+    """A checkpoint's evaluation_metrics on a store's validation split, scored as the evaluate stage scores
+    it, and the number of classes in that split."""
+    probs, targets = probabilities(path, store)
     return {**evaluation_metrics(probs, targets, class_names), "classes": len(set(targets.tolist()))}
 
 
