@@ -19,11 +19,14 @@ Without --store it builds a synthetic sample store (short side 128) in a tempora
     python benchmarks/training.py --shapes 8x56 --batch 4 --steps 3   # a few minutes on 2 CPU cores
     python benchmarks/training.py --depths 18 --width 16 --shapes 8x80 --batch 8 --precisions float32 bf16
                                             # params.yaml's model on a CPU, float32 against bf16 autocast
+    python benchmarks/training.py --depths 18 --width 16 --shapes 8x80 --batch 8 --compile false true
+                                            # eager against torch.compile (train.compile); compiling is not timed
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import statistics
 import tempfile
@@ -160,9 +163,12 @@ def bench(
     workers: int,
     memory_format: torch.memory_format,
     amp: bool,
+    compiled: bool,
 ) -> dict:
     torch.manual_seed(0)
     model = prepare_model(build_model(depth, args.classes, width=args.width), device, memory_format)
+    # As the train stage compiles: the wrapper shares the model's parameters. Its first (untimed) pass compiles.
+    run = torch.compile(model) if compiled else model
     clips = torch.randint(0, 256, (args.batch, 3, frames, crop, crop), dtype=torch.uint8, device=device)
     target = torch.randint(0, args.classes, (args.batch,), device=device)
     flops = step_flops(model, clips_to_device(clips, device, memory_format), target, amp) / args.batch
@@ -170,7 +176,7 @@ def bench(
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     with PeakRSS() as rss:
-        model_rate = timed_passes(model, [(clips, target)] * args.steps, device, amp, args.repeats)
+        model_rate = timed_passes(run, [(clips, target)] * args.steps, device, amp, args.repeats)
     memory = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else rss.peak
 
     dataset = ClipDataset(store, frames, crop, train=True)
@@ -183,7 +189,7 @@ def bench(
         drop_last=True,
         sampler=RandomSampler(dataset, replacement=True, num_samples=args.batch * args.steps),
     )
-    loader_rate = timed_passes(model, loader, device, amp, args.repeats)
+    loader_rate = timed_passes(run, loader, device, amp, args.repeats)
     return {
         "depth": depth,
         "frames": frames,
@@ -191,6 +197,7 @@ def bench(
         "batch": args.batch,
         "layout": "cl3d" if memory_format == torch.channels_last_3d else "contig",
         "precision": "bf16" if amp else "float32",
+        "compiled": compiled,
         "model_clips_per_s": model_rate,
         "end_to_end_clips_per_s": loader_rate,
         "gflop_per_clip": flops / 1e9,
@@ -222,6 +229,13 @@ def main() -> None:
         nargs="+",
         choices=list(PRECISIONS),
         help="precisions to compare (default: the training's, bf16 autocast where native, else float32)",
+    )
+    parser.add_argument(
+        "--compile",
+        nargs="+",
+        choices=["false", "true"],
+        default=["false"],
+        help="torch.compile the model or not, or compare both (train.compile; the first pass, which compiles, is untimed)",
     )
     parser.add_argument(
         "--store",
@@ -260,24 +274,33 @@ def main() -> None:
         store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1)) / "train")
         print(f"store: {len(store)} videos\n")
         print(
-            "| depth | clip | layout | precision | model-only clips/s | model-only / the first precision's "
+            "| depth | clip | layout | precision | compiled | model-only clips/s | model-only / the layout's first "
             "| end-to-end clips/s | end-to-end / model | GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak "
             "| peak memory GiB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         for depth in args.depths:
             for frames, crop in args.shapes:
                 for layout in args.formats:
                     first = None
-                    for precision in precisions:
+                    for precision, compiled in itertools.product(precisions, args.compile):
                         row = bench(
-                            depth, frames, crop, args, device, store, workers, FORMATS[layout], PRECISIONS[precision]
+                            depth,
+                            frames,
+                            crop,
+                            args,
+                            device,
+                            store,
+                            workers,
+                            FORMATS[layout],
+                            PRECISIONS[precision],
+                            compiled == "true",
                         )
                         row["matmul_peak_flops"] = peak = peaks[precision]
                         rows.append(row)
                         first = first or row["model_clips_per_s"]
                         print(
-                            f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} "
+                            f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} "
                             f"| {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
                             f"| {row['end_to_end_clips_per_s']:.2f} "
                             f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "
