@@ -4,8 +4,9 @@ Draws --trials parameter sets (lr, frames, depth) from the tune section's search
 seeded sampler, and trains each of them twice through `ssv2.tune.search.objective`, the sweep's own
 objective: once with no pruner, once with the tune section's pruner. Training is deterministic
 given the params, so a trial the pruner lets finish reaches the same value in both sweeps and
-any loss in the best value is the pruner's doing. Prints, per trial and per sweep, the epochs
-and seconds spent and the best validation top-1, then the saving. Epochs are the measure of
+any loss in the best value is the pruner's doing. Prints, per trial, the epochs and seconds spent
+and the last epoch's validation top-1 (the trial's value, or where the pruner stopped it); per
+sweep, the epochs, the seconds and the best value; then the saving. Epochs are the measure of
 compute; seconds also count whatever else the machine was doing meanwhile.
 
 It trains on the materialised clip store (`dvc repro materialise` builds it) at params.yaml's
@@ -47,13 +48,18 @@ def sweep(base: SweepInputs, trials: list[dict], pruner: str) -> tuple[optuna.St
     def done(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
         print(
             f"  {pruner}: trial {trial.number} ({describe(trial.params)}) {trial.state.name.lower()} after "
-            f"{len(trial.intermediate_values)} epochs, best top-1 {max(trial.intermediate_values.values()):.1f}%",
+            f"{len(trial.intermediate_values)} epochs, top-1 {last_top1(trial):.1f}%",
             flush=True,
         )
 
     start = time.perf_counter()
     study.optimize(lambda trial: objective(trial, setup), n_trials=len(trials), callbacks=[done])
     return study, time.perf_counter() - start
+
+
+def last_top1(trial: optuna.trial.FrozenTrial) -> float:
+    """The validation top-1 of the trial's last epoch: its value if it completed, where the pruner stopped it if not."""
+    return trial.intermediate_values[max(trial.intermediate_values)]
 
 
 def epochs(study: optuna.Study) -> int:
@@ -113,7 +119,7 @@ def main() -> None:
         print(
             f"{a.number:>5}  {describe(a.params):34}  {len(a.intermediate_values):2} ep {a.value:6.1f}%  "
             f"{(a.datetime_complete - a.datetime_start).total_seconds():4.0f} s  "
-            f"{len(b.intermediate_values):2} ep {max(b.intermediate_values.values()):6.1f}% "
+            f"{len(b.intermediate_values):2} ep {last_top1(b):6.1f}% "
             f"{b.state.name.lower():8} {seconds:4.0f} s"
         )
     pairs = zip(full.trials, pruned.trials, strict=True)
