@@ -21,6 +21,8 @@ Without --store it builds a synthetic sample store (short side 128) in a tempora
                                             # params.yaml's model on a CPU, float32 against bf16 autocast
     python benchmarks/training.py --depths 18 --width 16 --shapes 8x80 --batch 8 --compile false true
                                             # eager against torch.compile (train.compile); compiling is not timed
+    python benchmarks/training.py --depths 18 --width 16 --shapes 8x80 8x112 8x128 --batch 8 --stem-pool false true
+                                            # model.stem_pool: larger clips at the cost of smaller ones
 """
 
 from __future__ import annotations
@@ -164,9 +166,12 @@ def bench(
     memory_format: torch.memory_format,
     amp: bool,
     compiled: bool,
+    stem_pool: bool,
 ) -> dict:
     torch.manual_seed(0)
-    model = prepare_model(build_model(depth, args.classes, width=args.width), device, memory_format)
+    model = prepare_model(
+        build_model(depth, args.classes, width=args.width, stem_pool=stem_pool), device, memory_format
+    )
     # As the train stage compiles: the wrapper shares the model's parameters. Its first (untimed) pass compiles.
     run = torch.compile(model) if compiled else model
     clips = torch.randint(0, 256, (args.batch, 3, frames, crop, crop), dtype=torch.uint8, device=device)
@@ -198,6 +203,7 @@ def bench(
         "layout": "cl3d" if memory_format == torch.channels_last_3d else "contig",
         "precision": "bf16" if amp else "float32",
         "compiled": compiled,
+        "stem_pool": stem_pool,
         "model_clips_per_s": model_rate,
         "end_to_end_clips_per_s": loader_rate,
         "gflop_per_clip": flops / 1e9,
@@ -238,6 +244,13 @@ def main() -> None:
         help="torch.compile the model or not, or compare both (train.compile; the first pass, which compiles, is untimed)",
     )
     parser.add_argument(
+        "--stem-pool",
+        nargs="+",
+        choices=["false", "true"],
+        default=["false"],
+        help="a max-pool after the stem or not, or compare both (model.stem_pool)",
+    )
+    parser.add_argument(
         "--store",
         type=Path,
         help="a clip store folder (its train split is read); default: "
@@ -274,16 +287,16 @@ def main() -> None:
         store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1)) / "train")
         print(f"store: {len(store)} videos\n")
         print(
-            "| depth | clip | layout | precision | compiled | model-only clips/s | model-only / the layout's first "
+            "| depth | clip | layout | precision | compiled | stem pool | model-only clips/s | model-only / the first row's "
             "| end-to-end clips/s | end-to-end / model | GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak "
             "| peak memory GiB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        first = None
         for depth in args.depths:
             for frames, crop in args.shapes:
                 for layout in args.formats:
-                    first = None
-                    for precision, compiled in itertools.product(precisions, args.compile):
+                    for precision, compiled, pool in itertools.product(precisions, args.compile, args.stem_pool):
                         row = bench(
                             depth,
                             frames,
@@ -295,12 +308,13 @@ def main() -> None:
                             FORMATS[layout],
                             PRECISIONS[precision],
                             compiled == "true",
+                            pool == "true",
                         )
                         row["matmul_peak_flops"] = peak = peaks[precision]
                         rows.append(row)
                         first = first or row["model_clips_per_s"]
                         print(
-                            f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} "
+                            f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} | {pool} "
                             f"| {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
                             f"| {row['end_to_end_clips_per_s']:.2f} "
                             f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "

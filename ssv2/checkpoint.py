@@ -130,6 +130,7 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         pool=checkpoint.get("pool", "avg"),
         scene=checkpoint.get("scene", False),
         still=checkpoint.get("still", 0.0),
+        stem_pool=checkpoint.get("stem_pool", False),
     )
     try:
         model.load_state_dict(checkpoint["model"])

@@ -122,6 +122,7 @@ class ModelConfig:
     scene: bool = False
     dropout: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
     still: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
+    stem_pool: bool = False
 
 
 @dataclass(frozen=True)

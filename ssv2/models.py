@@ -54,6 +54,7 @@ class R3D(VideoResNet):
         scene: bool = False,
         dropout: float = 0.0,
         still: float = 0.0,
+        stem_pool: bool = False,
     ):
         if (scene or still) and not centre:
             raise ValueError("scene and still add back the still scene that centre removes: they need centre")
@@ -86,6 +87,10 @@ class R3D(VideoResNet):
                 elif isinstance(m, nn.Linear):
                     nn.init.normal_(m.weight, 0, 0.01)
                     nn.init.zeros_(m.bias)
+        if stem_pool:
+            # The 2D ResNet's stem max-pool (and 3D-ResNets-PyTorch's, in space only here): layer1 runs at
+            # a quarter of the positions, so a clip of twice the pixels costs about what one without it does.
+            self.stem.append(nn.MaxPool3d(kernel_size=(1, 3, 3), stride=(1, 2, 2), padding=(0, 1, 1)))
         for m in self.modules():  # torchvision's zero_init_residual misses these: its video blocks have no bn3
             if isinstance(m, (BasicBlock, Bottleneck)):
                 nn.init.zeros_((m.conv3 if isinstance(m, Bottleneck) else m.conv2)[1].weight)
@@ -119,6 +124,7 @@ def build_model(
     scene: bool = False,
     dropout: float = 0.0,
     still: float = 0.0,
+    stem_pool: bool = False,
 ) -> R3D:
     """An R3D of the given depth and stem width with `num_classes` outputs (see R3D for `centre`).
 
@@ -130,7 +136,7 @@ def build_model(
     if pretrained is not None and width != 64:
         raise ValueError(f"pretrained weights are torchvision's, of width 64, got model width {width}")
     block, layers = ARCHITECTURES[depth]
-    model = R3D(block, layers, num_classes, width, centre, pool, scene, dropout, still)
+    model = R3D(block, layers, num_classes, width, centre, pool, scene, dropout, still, stem_pool)
     if pretrained is not None:
         load_pretrained(model, pretrained)
     return model

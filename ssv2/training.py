@@ -85,6 +85,7 @@ def inference_state(
         "scene": model_cfg.scene,
         "still": model_cfg.still,
         "pool": model_cfg.pool,
+        "stem_pool": model_cfg.stem_pool,
         "class_names": class_names,
         PREPROCESSING: preprocessing.to_dict(),
     }

@@ -31,6 +31,17 @@ def test_depth_18_is_torchvision_r3d_18():
     assert {k: v.shape for k, v in ours.items()} == {k: v.shape for k, v in theirs.items()}
 
 
+@pytest.mark.parametrize("width", [16, 64])
+def test_stem_pool_halves_layer1_maps_and_adds_no_weights(width):
+    pooled, plain = build_model(18, 5, width=width, stem_pool=True).eval(), build_model(18, 5, width=width).eval()
+    assert pooled.state_dict().keys() == plain.state_dict().keys()  # torchvision's weights still load
+    clips = torch.randint(0, 256, (1, 3, 8, 64, 64), dtype=torch.uint8)
+    with torch.no_grad():
+        assert pooled.stem(pooled.normalize(clips)).shape[2:] == (8, 16, 16)
+        assert plain.stem(plain.normalize(clips)).shape[2:] == (8, 32, 32)
+        assert pooled(clips).shape == (1, 5)
+
+
 def test_unknown_depth():
     with pytest.raises(ValueError, match="depth 101"):
         build_model(101, 3)
