@@ -54,7 +54,8 @@ def workspace(tmp_path_factory) -> Path:
         write_table(table, root / f"data/parsed/{split}.csv")
     materialise(tables, root / "data/store", codec="raw", short_side=40, max_frames=96, min_frames=8, workers=2)
     materialise(tables, root / "data/jpeg", codec="jpeg", short_side=40, max_frames=96, min_frames=8, workers=2)
-    params["train"] = dataclasses.asdict(TRAIN)
+    # What fit(MODEL, TRAIN) trains, so that the stage's run can be compared with it.
+    params["model"], params["train"] = dataclasses.asdict(MODEL), dataclasses.asdict(TRAIN)
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     return root
 
