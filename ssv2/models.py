@@ -41,6 +41,8 @@ class R3D(VideoResNet):
     something" needs the still something. `still` (with `centre`) leaves that share of the still
     scene in the clip instead, faint beside what moves. `dropout` zeroes a share of the pooled
     features in training, before the classifier (as TSN and TSM do on SSv2); it has no weights.
+    `stem_pool` appends the 2D ResNet's spatial max-pool to the stem (no weights either, so the
+    state-dict keys, and pretrained weights, are unchanged).
     """
 
     def __init__(
