@@ -1,6 +1,10 @@
 import dataclasses
 import io
 import json
+import os
+import shutil
+import subprocess
+import sys
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,6 +17,30 @@ from ssv2.sample import real_class_names
 from ssv2.video import write_video
 
 REPO = Path(__file__).parent.parent
+
+
+def environment(**env: str) -> dict[str, str]:
+    """This environment, with the venv's tools (dvc, mlflow) first on PATH."""
+    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
+
+
+def run(args: list[str], cwd: Path, **env: str) -> str:
+    """A command's stdout; the test fails with its output if it fails."""
+    result = subprocess.run(args, cwd=cwd, env=environment(**env), capture_output=True, text=True)
+    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def copy_repo(copy: Path) -> Path:
+    """The files of this checkout that git tracks or would track, copied to `copy` (no .git)."""
+    files = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for name in files:
+        if (REPO / name).is_file():
+            (copy / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, copy / name)
+    return copy
 
 
 @pytest.fixture(scope="session")

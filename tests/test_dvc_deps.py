@@ -1,17 +1,13 @@
 """dvc.yaml's code deps are the code each stage runs: derived from the imports, and seen by the real `dvc status`."""
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, copy_repo, run
 from ssv2.deps import code_deps, updated_dvc_yaml
 
 
@@ -53,24 +49,10 @@ def test_imports_are_followed_through_other_modules_and_functions(tmp_path):
     ]
 
 
-def run(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
 @pytest.fixture
 def committed_repo(tmp_path) -> Path:
     """A git + DVC copy of the repository whose dvc.lock records every stage as run, without running any."""
-    copy = tmp_path / "repo"
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for name in files:
-        if (REPO / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, copy / name)
+    copy = copy_repo(tmp_path / "repo")
     (copy / "dvc.lock").unlink(missing_ok=True)
     run(["git", "init", "-q"], copy)
     # Placeholder data and outputs: `dvc commit` hashes what is there, and `dvc status` compares only hashes.

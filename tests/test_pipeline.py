@@ -17,7 +17,7 @@ import torchvision
 import yaml
 from mlflow import MlflowClient
 
-from conftest import REPO, sample_config
+from conftest import copy_repo, environment, run, sample_config
 from ssv2.checkpoint import load_checkpoint
 from ssv2.sample import make_sample
 from test_store import assert_same_store, shard_folders
@@ -31,16 +31,6 @@ TINY = {
 }
 
 
-def environment(**env: str) -> dict[str, str]:
-    return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
-
-
-def run(args: list[str], cwd: Path, **env: str) -> str:
-    result = subprocess.run(args, cwd=cwd, env=environment(**env), capture_output=True, text=True)
-    assert result.returncode == 0, f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
-    return result.stdout
-
-
 def set_params(repo: Path, changes: dict) -> None:
     params = yaml.safe_load((repo / "params.yaml").read_text())
     for section, values in changes.items():
@@ -51,14 +41,7 @@ def set_params(repo: Path, changes: dict) -> None:
 @pytest.fixture
 def repo(tmp_path) -> Path:
     """A git + DVC copy of the tracked files of this repository, with tiny params."""
-    copy = tmp_path / "repo"
-    files = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard"], cwd=REPO, capture_output=True, text=True, check=True
-    ).stdout.split()
-    for name in files:
-        if (REPO / name).is_file():
-            (copy / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, copy / name)
+    copy = copy_repo(tmp_path / "repo")
     set_params(copy, TINY)
     git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.com"]
     run(["git", "init", "-q"], copy)
