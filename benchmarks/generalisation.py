@@ -30,6 +30,7 @@ ninth); `floor` is the one nobody had run before the recipe was fixed.
     python benchmarks/generalisation.py --set train.lr=0.001  # try a recipe change (tuning variants only!)
     python benchmarks/generalisation.py --seeds 0 1 --jobs 8  # two training seeds, 8 trainings at once
     python benchmarks/generalisation.py --candidates benchmarks/candidates.yaml  # choose a recipe, then report it
+    python benchmarks/generalisation.py --against train.epochs=60 --reuse  # today's recipe, paired with another
 """
 
 from __future__ import annotations
@@ -339,6 +340,21 @@ def paired_gap(ours: dict, theirs: dict) -> str:
     return f"{statistics.mean(gaps):+.1f} +- {statistics.stdev(gaps) / len(gaps) ** 0.5:.1f}"
 
 
+def gap_table(rows: list[dict], baseline: list[dict]) -> str:
+    """Markdown table of the fresh top-1 of `rows` against `baseline`'s, paired by variant and seed (see
+    `paired_gap`), per variant and over all of them; means over the pairs both have."""
+    lines = ["| variant | fresh top-1 % | baseline's | minus the baseline's, paired |", "|---|---|---|---|"]
+    for variant in [*dict.fromkeys(r["variant"] for r in rows), "all"]:
+        ours, theirs = (
+            {(r["variant"], r["seed"]): r["fresh_top1"] for r in runs if variant in ("all", r["variant"])}
+            for runs in (rows, baseline)
+        )
+        both = ours.keys() & theirs.keys()
+        means = [f"{statistics.mean(scores[k] for k in both):.1f}" if both else "-" for scores in (ours, theirs)]
+        lines.append(f"| {variant} | {means[0]} | {means[1]} | {paired_gap(ours, theirs)} |")
+    return "\n".join(lines)
+
+
 def table(rows: list[dict], names: dict[str, str] | None = None) -> str:
     """Markdown table, one line per recipe and variant: the mean over its seeds, then each seed's top-1.
 
@@ -390,6 +406,14 @@ def main() -> None:
         help="recipes to choose from, name: {KEY: VALUE, ...}: each is trained on the TUNE variants, and the one "
         "with the best mean top-1 on the fresh draws (the first listed on a tie) is then trained on the HELD_OUT ones; "
         "list `params.yaml: {}` first for today's defaults to compete (free with --reuse once trained)",
+    )
+    parser.add_argument(
+        "--against",
+        nargs="+",
+        metavar="KEY=VALUE",
+        help="also train params.yaml with these changes (e.g. an earlier default; free with --reuse once trained "
+        "by this code: a row keyed before a param was added is not found) and print each variant's fresh top-1 "
+        "gap to it, paired by seed",
     )
     parser.add_argument("--prepare", action="store_true", help="only build the variants' datasets and stores")
     parser.add_argument(
@@ -467,6 +491,10 @@ def main() -> None:
                 rows.append(run_variant(name, knobs, seeded, args.work, args.reuse))
                 print("ROW " + json.dumps(rows[-1]), flush=True)
     print(f"\n{table(rows)}")
+    if args.against:
+        against = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.against)}
+        baseline = run_many([(v, s, against) for v in variants for s in seeds], args.work, args.jobs, args.reuse)
+        print(f"\nAgainst {args.against}:\n\n{table(baseline)}\n\n{gap_table(rows, baseline)}")
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from ssv2 import config
 from ssv2.sample import LAYOUT, plan_sample
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from generalisation import FRESH, FRESH_SEED_SHIFT, PAIRS8, build_dataset, paired_gap  # noqa: E402
+from generalisation import FRESH, FRESH_SEED_SHIFT, PAIRS8, build_dataset, gap_table, paired_gap  # noqa: E402
 
 
 def test_the_gap_pairs_trainings_of_the_same_variant_and_seed():
@@ -23,6 +23,18 @@ def test_the_gap_pairs_trainings_of_the_same_variant_and_seed():
 @pytest.mark.parametrize("scores, shown", [({("shelf", 0): 70.0}, "-6.6"), ({("shelf", 5): 70.0}, "-")])
 def test_one_pair_has_no_standard_error_and_none_no_gap(scores, shown):
     assert paired_gap(scores, {("shelf", 0): 76.6}) == shown
+
+
+def test_the_gap_table_pairs_by_seed_within_each_variant_and_over_all():
+    row = lambda variant, seed, top1: {"variant": variant, "seed": seed, "fresh_top1": top1}  # noqa: E731
+    ours = [row("desk", 0, 90.0), row("desk", 1, 94.0), row("floor", 0, 80.0), row("floor", 9, 1.0)]
+    theirs = [row("desk", 0, 92.0), row("desk", 1, 90.0), row("floor", 0, 80.0), row("kitchen", 0, 50.0)]
+    # floor seed 9 has no baseline, kitchen no new row: neither counts. Gaps: desk -2 and +4, floor 0.
+    assert gap_table(ours, theirs).splitlines()[2:] == [
+        "| desk | 92.0 | 91.0 | +1.0 +- 3.0 |",
+        "| floor | 80.0 | 80.0 | +0.0 |",
+        "| all | 88.0 | 87.3 | +0.7 +- 1.8 |",
+    ]
 
 
 def test_a_fresh_draw_is_the_variant_at_another_seed_with_its_own_video_counts(tmp_path):
