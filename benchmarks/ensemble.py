@@ -20,10 +20,18 @@ import sys
 from pathlib import Path
 
 import torch
-import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
-from generalisation import HELD_OUT, ROW_FILE, TUNE, checkpoint_folder, prepare, probabilities, with_changes  # noqa: E402
+from generalisation import (  # noqa: E402
+    HELD_OUT,
+    ROW_FILE,
+    TUNE,
+    checkpoint_folder,
+    parse_changes,
+    prepare,
+    probabilities,
+    with_changes,
+)
 
 from ssv2 import config  # noqa: E402
 from ssv2.checkpoint import MODEL  # noqa: E402
@@ -42,7 +50,7 @@ def main() -> None:
     if args.mistakes and (held_out := [name for name in args.only if name in HELD_OUT]):
         parser.error(f"--mistakes reads confusions, which only tuning variants may show: not {', '.join(held_out)}")
     torch.set_num_threads(args.threads)
-    params = with_changes(config.load_params(), {k: yaml.safe_load(v) for k, v in (a.split("=", 1) for a in args.set)})
+    params = with_changes(config.load_params(), parse_changes(args.set))
     variants, work = {**TUNE, **HELD_OUT}, args.work.resolve()
 
     print(

@@ -273,13 +273,18 @@ def scores(path: Path, store: Path, fresh: Path, class_names: list[str]) -> dict
     }
 
 
+def parse_changes(items: list[str]) -> dict:
+    """KEY=VALUE command-line items -> {"section.field": value}, each value read as YAML (0.1, true, [1, 2])."""
+    return {key: yaml.safe_load(value) for key, value in (item.split("=", 1) for item in items)}
+
+
 def with_changes(params: dict, changes: dict) -> dict:
     """params with "section.field" keys replaced."""
     params = {section: dict(fields) if isinstance(fields, dict) else fields for section, fields in params.items()}
     for key, value in changes.items():
         section, field = key.split(".")
         if field not in params.get(section, {}):
-            raise SystemExit(f"--set/--candidates: {key} is not a param in params.yaml")
+            raise SystemExit(f"--set/--candidates/--against: {key} is not a param in params.yaml")
         params[section][field] = value
     return params
 
@@ -432,8 +437,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     args.work = args.work.resolve()
-    base = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.set)}
+    base, against = parse_changes(args.set), parse_changes(args.against or [])
     params = with_changes(config.load_params(), base)
+    with_changes(params, against)  # a misspelt --against key fails now, not after the first recipe's trainings
     variants = {name: knobs for name, knobs in {**TUNE, **HELD_OUT}.items() if not args.only or name in args.only}
     seeds = args.seeds or [params["train"]["seed"]]
     if args.prepare:
@@ -492,7 +498,6 @@ def main() -> None:
                 print("ROW " + json.dumps(rows[-1]), flush=True)
     print(f"\n{table(rows)}")
     if args.against:
-        against = {k: yaml.safe_load(v) for k, v in (item.split("=", 1) for item in args.against)}
         baseline = run_many([(v, s, against) for v in variants for s in seeds], args.work, args.jobs, args.reuse)
         print(f"\nAgainst {args.against}:\n\n{table(baseline)}\n\n{gap_table(rows, baseline)}")
 

@@ -10,7 +10,7 @@ from ssv2 import config
 from ssv2.sample import LAYOUT, plan_sample
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from generalisation import FRESH, FRESH_SEED_SHIFT, PAIRS8, build_dataset, gap_table, paired_gap  # noqa: E402
+from generalisation import FRESH, FRESH_SEED_SHIFT, PAIRS8, build_dataset, gap_table, paired_gap, parse_changes  # noqa: E402
 
 
 def test_the_gap_pairs_trainings_of_the_same_variant_and_seed():
@@ -35,6 +35,15 @@ def test_the_gap_table_pairs_by_seed_within_each_variant_and_over_all():
         "| floor | 80.0 | 80.0 | +0.0 |",
         "| all | 88.0 | 87.3 | +0.7 +- 1.8 |",
     ]
+
+
+def test_changes_are_read_as_yaml_and_split_at_the_first_equals_sign():
+    assert parse_changes(["train.lr=0.001", "train.crop=[64, 100]", "model.stem_pool=false", "data.root=a=b"]) == {
+        "train.lr": 0.001,
+        "train.crop": [64, 100],
+        "model.stem_pool": False,
+        "data.root": "a=b",
+    }
 
 
 def test_a_fresh_draw_is_the_variant_at_another_seed_with_its_own_video_counts(tmp_path):
