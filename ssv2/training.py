@@ -65,12 +65,25 @@ def micro_batch(batch_size: int, processes: int, accumulate: int) -> int:
 
 
 def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, class_names: list[str]) -> str:
-    """Fingerprint of everything a checkpoint depends on: a resume only continues the same run."""
+    """Fingerprint of everything a checkpoint depends on: a resume only continues the same run.
+
+    Fields left at their dataclass default are not part of it, so that a param added with a default
+    that changes nothing keeps the keys of the runs before it.
+    """
     digest = hashlib.sha256()
-    digest.update(json.dumps([dataclasses.asdict(model_cfg), dataclasses.asdict(train_cfg), class_names]).encode())
+    digest.update(json.dumps([_set_fields(model_cfg), _set_fields(train_cfg), class_names]).encode())
     for name in (SUMMARY_FILE, "train/videos.csv", "validation/videos.csv"):
         digest.update((store_dir / name).read_bytes())
     return digest.hexdigest()
+
+
+def _set_fields(cfg: ModelConfig | TrainConfig) -> dict:
+    """The config's fields that have no default or differ from it."""
+    return {
+        f.name: getattr(cfg, f.name)
+        for f in dataclasses.fields(cfg)
+        if f.default is dataclasses.MISSING or getattr(cfg, f.name) != f.default
+    }
 
 
 def inference_state(

@@ -22,7 +22,7 @@ from ssv2.checkpoint import MODEL as MODEL_FILE
 from ssv2.config import DataConfig, ModelConfig, load_params
 from ssv2.sample import make_sample
 from ssv2.store import materialise
-from ssv2.training import fit
+from ssv2.training import fit, run_key
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
 TRAIN = train_config(
@@ -175,6 +175,18 @@ def test_other_params_start_afresh(workspace, tmp_path):
     model = load_checkpoint(tmp_path / MODEL_FILE)
     assert model["class_names"] == names(workspace)
     assert model[PREPROCESSING] == {"frames": 4, "crop": 32, "short_side": 40, "clips": 1, "crops": 1}
+
+
+def test_a_param_added_with_a_neutral_default_keeps_the_run_keys(workspace):
+    # As if TrainConfig gained a field after TRAIN's checkpoints were written: they must still resume.
+    later = dataclasses.make_dataclass(
+        "LaterTrainConfig", [("newer", float, dataclasses.field(default=0.0))], bases=(type(TRAIN),), frozen=True
+    )
+    store, classes = workspace / "data/store", names(workspace)
+    key = run_key(MODEL, TRAIN, store, classes)
+    assert run_key(MODEL, later(**dataclasses.asdict(TRAIN)), store, classes) == key
+    assert run_key(MODEL, later(**dataclasses.asdict(TRAIN), newer=0.5), store, classes) != key
+    assert run_key(dataclasses.replace(MODEL, stem_pool=True), TRAIN, store, classes) != key
 
 
 def _stage(workspace: Path, launcher: list[str], **env: str) -> subprocess.Popen:
