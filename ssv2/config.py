@@ -155,6 +155,7 @@ class TrainConfig:
     decode_on: str = _rule(lambda v: v in ("loader", "device"), "one of loader, device", default="loader")
     mixup: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
     ema: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
+    precision: str = _rule(lambda v: v in ("auto", "bf16", "float32"), "one of auto, bf16, float32", default="auto")
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,15 @@ from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
 from ssv2.data import ClipDataset, DecodeOnDevice, Preprocessing, collate_encoded
 from ssv2.distributed import init_distributed
-from ssv2.engine import build_optimizer, build_scheduler, configure_backends, evaluate, prepare_model, train_one_epoch
+from ssv2.engine import (
+    build_optimizer,
+    build_scheduler,
+    configure_backends,
+    evaluate,
+    prepare_model,
+    train_one_epoch,
+    use_bf16,
+)
 from ssv2.models import build_model
 from ssv2.store import SUMMARY_FILE, ClipStore
 
@@ -140,6 +148,7 @@ def fit(
     if device is None:
         device = torch.device("cuda", local_rank) if torch.cuda.is_available() else torch.device("cpu")
     configure_backends(device)
+    amp = use_bf16(train_cfg.precision, device)
     torch.manual_seed(train_cfg.seed)
     micro = micro_batch(train_cfg.batch_size, world, train_cfg.accumulate)
     short_side = json.loads((store_dir / SUMMARY_FILE).read_text())["short_side"]
@@ -235,6 +244,7 @@ def fit(
             train_loader,
             device,
             epoch + 1,
+            amp=amp,
             accumulate=train_cfg.accumulate,
             mixup=mixup,
             ema=ema,
@@ -245,8 +255,9 @@ def fit(
             raise FloatingPointError(
                 f"training diverged: the mean training loss of epoch {epoch + 1} is {train['loss']}; "
                 f"lower train.lr (now {train_cfg.lr}) or lengthen train.warmup_epochs"
+                + (", or train in float32 (train.precision: float32; bf16 autocast is on)" if amp else "")
             )
-        val = evaluate(eval_model, criterion, val_loader, device, progress=progress)
+        val = evaluate(eval_model, criterion, val_loader, device, amp=amp, progress=progress)
         history.append(epoch_metrics(epoch + 1, train, val))
         for listener in listeners:
             listener.on_epoch_end(epoch + 1, history[-1])

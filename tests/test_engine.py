@@ -23,6 +23,7 @@ from ssv2.engine import (
     predict,
     prepare_model,
     train_one_epoch,
+    use_bf16,
 )
 from ssv2.models import build_model
 
@@ -110,9 +111,19 @@ def test_scheduler_resumes_from_state_dict():
     assert resumed == pytest.approx(expected[3:])
 
 
-def test_cpus_train_in_float32():
-    # bf16 autocast on an AVX-512 BF16 CPU turned the weights NaN in about a third of the runs.
-    assert not bf16_native("cpu") and not bf16_native(torch.device("cpu"))
+def test_cpus_train_in_bf16_only_with_amx():
+    # bf16 autocast on an AVX-512 BF16 CPU without AMX turned the weights NaN in about a third of the runs.
+    assert bf16_native("cpu") == bf16_native(torch.device("cpu")) == torch.cpu._is_amx_tile_supported()
+
+
+@pytest.mark.parametrize("precision, expected", [("float32", False), ("bf16", True), ("auto", bf16_native("cpu"))])
+def test_train_precision_picks_autocast(precision, expected):
+    assert use_bf16(precision, "cpu") is expected
+
+
+def test_an_unknown_precision_is_refused():
+    with pytest.raises(ValueError, match="fp16"):
+        use_bf16("fp16", "cpu")
 
 
 def test_train_steps_lower_the_loss():
@@ -149,8 +160,18 @@ def test_accumulated_batches_step_as_one_batch():
         optimizer = build_optimizer(model, "sgd", lr=0.5, momentum=0.9, weight_decay=0.0)
         scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=2, warmup_epochs=0)
         batches = [(clips[a:b], target[a:b]) for a, b in zip(bounds, bounds[1:])]
+        # In float32 whatever the CPU (auto is bf16 with AMX), so that the two ways agree to rounding.
         metrics = train_one_epoch(
-            model, nn.CrossEntropyLoss(), optimizer, scheduler, batches, "cpu", 1, accumulate=accumulate, progress=False
+            model,
+            nn.CrossEntropyLoss(),
+            optimizer,
+            scheduler,
+            batches,
+            "cpu",
+            1,
+            amp=False,
+            accumulate=accumulate,
+            progress=False,
         )
         return model, scheduler.last_epoch, metrics
 
@@ -187,8 +208,17 @@ def test_mixup_blends_each_clip_and_its_label_with_the_previous_ones():
     optimizer = build_optimizer(model, "sgd", lr=0.0, momentum=0.0, weight_decay=0.0)
     scheduler = build_scheduler(optimizer, epochs=1, steps_per_epoch=1, warmup_epochs=0)
     mixup = v2.MixUp(alpha=1.0, num_classes=3)
-    metrics = train_one_epoch(
-        model, nn.CrossEntropyLoss(), optimizer, scheduler, [(clips, target)], "cpu", 1, mixup=mixup, progress=False
+    metrics = train_one_epoch(  # in float32, as `expected` below is computed
+        model,
+        nn.CrossEntropyLoss(),
+        optimizer,
+        scheduler,
+        [(clips, target)],
+        "cpu",
+        1,
+        amp=False,
+        mixup=mixup,
+        progress=False,
     )
     seen = model.seen[0]
     assert seen.dtype == torch.uint8  # as the model takes them

@@ -127,12 +127,13 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup,
         assert not torch.equal(last["model"]["stem.0.weight"], last["trained"]["stem.0.weight"])
 
 
-def test_a_diverged_epoch_stops_the_run_before_any_checkpoint_keeps_it(workspace, tmp_path):
+@pytest.mark.parametrize("precision, hint", [("float32", "warmup_epochs$"), ("bf16", "precision: float32")])
+def test_a_diverged_epoch_stops_the_run_before_any_checkpoint_keeps_it(workspace, tmp_path, precision, hint):
     recorder = Recorder()
-    with pytest.raises(FloatingPointError, match="epoch 1 is (nan|inf).*lower train.lr"):
+    with pytest.raises(FloatingPointError, match=f"epoch 1 is (nan|inf).*lower train.lr.*{hint}"):
         fit(
             MODEL,
-            dataclasses.replace(TRAIN, lr=1e12, epochs=1),
+            dataclasses.replace(TRAIN, lr=1e12, epochs=1, precision=precision),
             workspace / "data/store",
             names(workspace),
             checkpoints=tmp_path,
@@ -186,6 +187,7 @@ def test_a_param_added_with_a_neutral_default_keeps_the_run_keys(workspace):
     key = run_key(MODEL, TRAIN, store, classes)
     assert run_key(MODEL, later(**dataclasses.asdict(TRAIN)), store, classes) == key
     assert run_key(MODEL, later(**dataclasses.asdict(TRAIN), newer=0.5), store, classes) != key
+    assert run_key(MODEL, dataclasses.replace(TRAIN, precision="bf16"), store, classes) != key
     assert run_key(dataclasses.replace(MODEL, stem_pool=True), TRAIN, store, classes) != key
 
 
