@@ -14,6 +14,7 @@ import yaml
 
 PARAMS_FILE = "params.yaml"
 SAMPLE_ROOT = "data/sample"
+PRECISIONS = ("auto", "bf16", "float32")  # train.precision: auto is bf16 where the device has it natively
 
 
 class ParamsError(ValueError):
@@ -155,7 +156,7 @@ class TrainConfig:
     decode_on: str = _rule(lambda v: v in ("loader", "device"), "one of loader, device", default="loader")
     mixup: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
     ema: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
-    precision: str = _rule(lambda v: v in ("auto", "bf16", "float32"), "one of auto, bf16, float32", default="auto")
+    precision: str = _rule(lambda v: v in PRECISIONS, "one of " + ", ".join(PRECISIONS), default="auto")
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from torchvision import tv_tensors
 from torchvision.transforms import v2
 from tqdm import tqdm
 
+from ssv2.config import PRECISIONS
 from ssv2.distributed import is_distributed, is_main_process
 
 Batch = tuple[Tensor, Tensor]
@@ -74,9 +75,10 @@ def bf16_native(device: torch.device | str) -> bool:
     and CPUs with AMX.
 
     Other CPUs stay in float32. Without native bf16 (AVX2 only) autocast emulates it, about 30x slower
-    for R3D-18 training; with AVX-512 BF16 alone (no AMX), training ran 1.4x faster but its weights
-    turned NaN within the first epoch in 6 of 20 runs, at random steps, and in none of 12 in float32.
-    On an AMX Xeon no bf16 training turned NaN (18 runs) and a step took 0.7x float32's (README).
+    for R3D-18 training; with AVX-512 BF16 (an earlier machine, its AMX not recorded), training ran
+    1.4x faster but its weights turned NaN within the first epoch in 6 of 20 runs, at random steps,
+    and in none of 12 in float32. On the AMX Xeons no bf16 training has turned NaN, and a step takes
+    0.7x float32's (README, round 44).
     """
     device = torch.device(device)
     if device.type == "cpu":
@@ -86,8 +88,8 @@ def bf16_native(device: torch.device | str) -> bool:
 
 def use_bf16(precision: str, device: torch.device | str) -> bool:
     """Whether train.precision asks for bf16 autocast on `device`: auto where it is native (bf16_native)."""
-    if precision not in ("auto", "bf16", "float32"):
-        raise ValueError(f"precision must be auto, bf16 or float32, got {precision!r}")
+    if precision not in PRECISIONS:
+        raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {precision!r}")
     return bf16_native(device) if precision == "auto" else precision == "bf16"
 
 
