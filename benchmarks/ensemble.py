@@ -3,8 +3,8 @@
 Scores only: the members are benchmarks/generalisation.py's finished trainings of the same params
 (run it first with the same --seeds, --set and --work). For each variant, each member (the last
 epoch's weights) and the average of the members' probabilities are scored on the fresh draw as the
-evaluate stage scores a model. Rows are found by run key and place, so give the thread count the
-trainings ran with: `generalisation.py --jobs 2` on 2 cores trains with one thread each.
+evaluate stage scores a model (with the evaluate section's views). Rows are found by run key and place,
+so give the thread count the trainings ran with: `generalisation.py --jobs 2` on 2 cores trains with one thread each.
 With --mistakes, also the ensemble's most frequent confusions, for tuning variants only: a held-out
 variant whose confusions have been read has informed the recipe.
 
@@ -24,12 +24,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).parent))
 from generalisation import (  # noqa: E402
     HELD_OUT,
-    ROW_FILE,
     TUNE,
     checkpoint_folder,
+    finished,
     parse_changes,
     prepare,
     probabilities,
+    views,
     with_changes,
 )
 
@@ -65,9 +66,9 @@ def main() -> None:
             checkpoint_folder(name, with_changes(params, {"train.seed": seed}), store, class_names, work)
             for seed in args.seeds
         ]
-        if missing := [str(f) for f in folders if not (f / ROW_FILE).is_file()]:
+        if missing := [str(f) for f in folders if not finished(f)]:
             raise SystemExit(f"{name}: no finished training in {', '.join(missing)}: run generalisation.py first")
-        members = [probabilities(folder / MODEL, fresh) for folder in folders]
+        members = [probabilities(folder / MODEL, fresh, views(params)) for folder in folders]
         targets = members[0][1]
         top1 = [evaluation_metrics(probs, targets, class_names)["top1"] for probs, _ in members]
         ensemble = evaluation_metrics(torch.stack([probs for probs, _ in members]).mean(0), targets, class_names)

@@ -57,6 +57,7 @@ from torch.utils.data import DataLoader
 from ssv2 import config
 from ssv2.annotations import parse_dataset
 from ssv2.checkpoint import LAST, MODEL, load_model, read_preprocessing
+from ssv2.classes import reverse_map
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.report import evaluation_metrics
@@ -108,7 +109,8 @@ HELD_OUT = {
     "floor": "floor",
 }
 GENERATOR_SEED = 9
-ROW_FILE = "row.json"  # a finished training's row, beside its checkpoints
+ROW_FILE = "row.json"  # a finished training's row, beside its checkpoints, scored with one plain view
+ONE_VIEW = {"clips": 1, "crops": 1, "reverse": False}  # the evaluation of every row before round 45
 # The model is also scored on a fresh draw of its variant: another generator seed, FRESH validation
 # videos a class. At 8 videos a class one validation video is 1.6 points, and the validation splits
 # have been looked at round after round; the fresh draws are 3x larger and newer.
@@ -209,22 +211,48 @@ def checkpoint_folder(name: str, params: dict, store: Path, class_names: list[st
     return work / name / f"models-{key}-{hashlib.sha256(place().encode()).hexdigest()[:6]}"
 
 
+def views(params: dict) -> dict:
+    """The evaluate section's views (clips, crops, reverse), which a row's scores are computed with."""
+    cfg = config.from_dict(config.EvaluateConfig, params["evaluate"], "evaluate")
+    return {"clips": cfg.clips, "crops": cfg.crops, "reverse": cfg.reverse}
+
+
+def row_file(checkpoints: Path, views: dict) -> Path:
+    """Where the row of the training in `checkpoints`, scored with `views`, is kept: each view a file of its own,
+    so that one training is scored with any evaluation without training again."""
+    if views == ONE_VIEW:
+        return checkpoints / ROW_FILE
+    return checkpoints / f"row-{views['clips']}x{views['crops']}{'-reverse' if views['reverse'] else ''}.json"
+
+
+def finished(checkpoints: Path) -> bool:
+    """Whether a training in `checkpoints` finished (its row was written with some views)."""
+    return any(checkpoints.glob("row*.json"))
+
+
 def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: bool = False) -> dict:
-    """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key."""
+    """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key
+    (scored again if it was scored with other views)."""
     class_names, tables, store = prepare(name, knobs, params, work)
     fresh = prepare(name, knobs, params, work, fresh=True)[2]
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
     checkpoints = checkpoint_folder(name, params, store, class_names, work)
-    row_file = checkpoints / ROW_FILE
-    if reuse and row_file.is_file():
-        row = json.loads(row_file.read_text())
+    seen = views(params)
+    row_path = row_file(checkpoints, seen)
+    if reuse and row_path.is_file():
+        row = json.loads(row_path.read_text())
         if "best_epoch_val_top1" not in row:  # trained when the best epoch's weights were kept: score the last's
             row = {k: v for k, v in row.items() if k not in ("last_epoch_val_top1", "fresh_last_top1")}
             row |= {"best_epoch_val_top1": row["val_top1"], **scores(checkpoints / LAST, store, fresh, class_names)}
-            row_file.write_text(json.dumps(row))
+            row_path.write_text(json.dumps(row))
         return row
-    for old in [*checkpoints.glob("*.pt"), row_file]:
+    scored = [json.loads(path.read_text()) for path in sorted(checkpoints.glob("row*.json"))]
+    if reuse and (trained := [row for row in scored if "best_epoch_val_top1" in row]):
+        row = trained[0] | scores(checkpoints / MODEL, store, fresh, class_names, seen)
+        row_path.write_text(json.dumps(row))
+        return row
+    for old in [*checkpoints.glob("*.pt"), *checkpoints.glob("row*.json")]:
         old.unlink(missing_ok=True)
 
     start = time.perf_counter()
@@ -236,7 +264,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         "variant": name,
         "seed": train_cfg.seed,
         "train": len(tables["train"]),
-        **scores(checkpoints / MODEL, store, fresh, class_names),
+        **scores(checkpoints / MODEL, store, fresh, class_names, seen),
         "best_epoch_val_top1": max(m["val_top1"] for m in history),
         "train_top1": history[-1]["train_top1"],
         "seconds": seconds,
@@ -245,28 +273,30 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         "place": place(),
         "threads": torch.get_num_threads(),
     }
-    row_file.write_text(json.dumps(row))  # last, so that it marks a finished training
+    row_path.write_text(json.dumps(row))  # last, so that it marks a finished training
     return row
 
 
-def probabilities(path: Path, store: Path) -> tuple[torch.Tensor, torch.Tensor]:
-    """A checkpoint's probabilities and the targets on a store's validation split, as the evaluate stage computes them."""
+def probabilities(path: Path, store: Path, views: dict = ONE_VIEW) -> tuple[torch.Tensor, torch.Tensor]:
+    """A checkpoint's probabilities and the targets on a store's validation split, as the evaluate stage computes
+    them with these views."""
     model, checkpoint = load_model(path)
-    views = ClipDataset.evaluation(store / "validation", read_preprocessing(checkpoint, path))
-    loader = DataLoader(views, batch_size=16, num_workers=2)
-    return predict(model.to(default_device()), loader, default_device(), progress=False)
+    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, path), **views)
+    partner = reverse_map(checkpoint["class_names"]) if preprocessing.reverse else None
+    loader = DataLoader(ClipDataset.evaluation(store / "validation", preprocessing), batch_size=16, num_workers=2)
+    return predict(model.to(default_device()), loader, default_device(), partner=partner, progress=False)
 
 
-def score(path: Path, store: Path, class_names: list[str]) -> dict:
+def score(path: Path, store: Path, class_names: list[str], views: dict = ONE_VIEW) -> dict:
     """A checkpoint's evaluation_metrics on a store's validation split, scored as the evaluate stage scores
-    it, and the number of classes in that split."""
-    probs, targets = probabilities(path, store)
+    it with these views, and the number of classes in that split."""
+    probs, targets = probabilities(path, store, views)
     return {**evaluation_metrics(probs, targets, class_names), "classes": len(set(targets.tolist()))}
 
 
-def scores(path: Path, store: Path, fresh: Path, class_names: list[str]) -> dict:
+def scores(path: Path, store: Path, fresh: Path, class_names: list[str], views: dict = ONE_VIEW) -> dict:
     """A row's columns of a checkpoint's scores on the variant's validation split and on its fresh draw."""
-    val, new = score(path, store, class_names), score(path, fresh, class_names)
+    val, new = score(path, store, class_names, views), score(path, fresh, class_names, views)
     return {
         "classes": val["classes"],
         "val_top1": val["top1"],
@@ -455,9 +485,13 @@ def main() -> None:
     if args.candidates:
         candidates = yaml.safe_load(args.candidates.read_text())
         if any(
-            not key.startswith(("model.", "train.", "store.")) for changes in candidates.values() for key in changes
+            not key.startswith(("model.", "train.", "store.", "evaluate."))
+            for changes in candidates.values()
+            for key in changes
         ):
-            raise SystemExit(f"{args.candidates}: candidates may change model.*, train.* and store.* params only")
+            raise SystemExit(
+                f"{args.candidates}: candidates may change model.*, train.*, store.* and evaluate.* params only"
+            )
         candidates = {name: {**base, **changes} for name, changes in candidates.items()}
         tasks = [(v, s, changes) for changes in candidates.values() for v in variants if v in TUNE for s in seeds]
         rows = run_many(tasks, args.work, args.jobs, args.reuse)

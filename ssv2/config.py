@@ -163,6 +163,7 @@ class TrainConfig:
 class EvaluateConfig:
     clips: int = positive()
     crops: int = one_of(1, 3)
+    reverse: bool
     batch_size: int = positive()
 
 

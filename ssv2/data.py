@@ -38,7 +38,8 @@ class Preprocessing:
 
     `frames` frames per clip (one from each of as many equal segments), `crop` pixels (see crop_size), cut from
     frames whose shorter side is `short_side` (the clip store's); the evaluation averages `clips` temporal x
-    `crops` spatial views (1: the whole frame, 3: squares along its long side). A checkpoint holds the views
+    `crops` spatial views (1: the whole frame, 3: squares along its long side), with `reverse` each also played
+    backwards and voting for its class's time-reversal partner (engine.view_log_probs). A checkpoint holds the views
     its validation top-1 was measured with; the evaluate stage and serving replace them with theirs.
     Normalisation is no field: the model takes uint8 clips and normalises them itself (ssv2.models).
     """
@@ -48,6 +49,7 @@ class Preprocessing:
     short_side: int
     clips: int = 1
     crops: int = 1
+    reverse: bool = False
 
     def __post_init__(self) -> None:
         if min(self.frames, *crop_size(self.crop), self.short_side) < 1:

@@ -244,16 +244,34 @@ def _correct(scores: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
     return hits[:, :1].sum().double(), hits.sum().double()
 
 
-def _view_log_probs(model: nn.Module, clips: Tensor, device: torch.device, amp: bool | None) -> Tensor:
-    """Log of the softmax averaged over views: clips (B, V, C, T, H, W) or (B, C, T, H, W) -> (B, K)."""
+def view_log_probs(
+    model: nn.Module,
+    clips: Tensor,
+    device: torch.device | str,
+    *,
+    partner: Sequence[int] | None = None,
+    amp: bool | None = None,
+) -> Tensor:
+    """Log of the softmax averaged over views: clips (B, V, C, T, H, W) or (B, C, T, H, W) -> (B, K).
+
+    With `partner` (classes.reverse_map), each view also plays backwards and its probabilities are
+    relabelled, class k's taken from partner[k]: the view of "Moving something up" played backwards
+    votes for "Moving something down" as what the forward clip shows.
+    """
+    device = torch.device(device)
     if clips.ndim == 5:
         clips = clips[:, None]
     if clips.ndim != 6:
         raise ValueError(f"expected clips (B, C, T, H, W) or (B, V, C, T, H, W), got {tuple(clips.shape)}")
+    if partner is not None:
+        clips = torch.cat([clips, clips.flip(3)], 1)
     b, v = clips.shape[:2]
     with _autocast(device, amp):
         logits = model(clips_to_device(clips.flatten(0, 1), device, input_format(model)))
     log_probs = logits.float().log_softmax(-1).view(b, v, -1)
+    if partner is not None:
+        backwards = log_probs[:, v // 2 :, torch.as_tensor(partner, device=log_probs.device)]
+        log_probs = torch.cat([log_probs[:, : v // 2], backwards], 1)
     # log(mean_v p_v), computed without leaving log space so confident views cannot underflow to log(0).
     return log_probs.logsumexp(1) - math.log(v)
 
@@ -264,10 +282,12 @@ def evaluate(
     loader: Iterable[Batch],
     device: torch.device | str,
     *,
+    partner: Sequence[int] | None = None,
     amp: bool | None = None,
     progress: bool = True,
 ) -> dict[str, float]:
-    """loss, top1, top5 (percent) of the view-averaged predictions, over every clip of every process.
+    """loss, top1, top5 (percent) of the view-averaged predictions (see view_log_probs), over every clip of
+    every process.
 
     The loss is `criterion` (a mean-reduced cross-entropy) applied to the log of the averaged
     probabilities; with one view that is exactly the loss of the logits. Under DDP the totals are
@@ -279,7 +299,7 @@ def evaluate(
     count = 0
     with torch.inference_mode():
         for clips, target in _progress(loader, "evaluate", progress):
-            log_probs = _view_log_probs(model, clips, device, amp)
+            log_probs = view_log_probs(model, clips, device, partner=partner, amp=amp)
             target = target.to(device, non_blocking=True)
             n = target.shape[0]
             loss = criterion(log_probs, target)  # cross-entropy's log_softmax leaves log-probabilities unchanged
@@ -296,16 +316,18 @@ def predict(
     loader: Iterable[Batch],
     device: torch.device | str,
     *,
+    partner: Sequence[int] | None = None,
     amp: bool | None = None,
     progress: bool = True,
 ) -> tuple[Tensor, Tensor]:
-    """(probabilities (N, K) averaged over views, targets (N,)) on the CPU, in the loader's order."""
+    """(probabilities (N, K) averaged over views (see view_log_probs), targets (N,)) on the CPU, in the
+    loader's order."""
     device = torch.device(device)
     model.eval()
     probs, targets = [], []
     with torch.inference_mode():
         for clips, target in _progress(loader, "predict", progress):
-            probs.append(_view_log_probs(model, clips, device, amp).exp().cpu())
+            probs.append(view_log_probs(model, clips, device, partner=partner, amp=amp).exp().cpu())
             targets.append(target.cpu())
     if not probs:
         raise ValueError("predict: the loader yielded no batches")

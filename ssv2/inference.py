@@ -2,7 +2,8 @@
 
 A video is decoded (with bounded cost) and cut as the checkpoint's Preprocessing says: resized to its
 short side, cut into the evaluation's views (`clips` temporal x `crops` spatial, exactly as ClipDataset
-cuts them from the store), and the softmax averaged over the views ranks the classes.
+cuts them from the store, each also played backwards with `reverse`), and the softmax averaged over the
+views ranks the classes.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ import numpy as np
 import torch
 
 from ssv2.checkpoint import load_model, read_preprocessing
+from ssv2.classes import reverse_map
 from ssv2.config import crop_size
 from ssv2.data import Preprocessing, eval_views
+from ssv2.engine import view_log_probs
 from ssv2.video import decode_video
 
 # Bounds on what one video may cost to decode; SSv2 videos are 2-6 s of 240p at 12 fps.
@@ -46,8 +49,8 @@ def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple
 class Classifier:
     """A trained model with its checkpoint's preprocessing (the model normalises the clips itself).
 
-    `clips` and `crops` replace the checkpoint's evaluation views (one centre view, as training
-    validated) where given; `max_decoded` and `max_pixels` bound the decoding of untrusted videos
+    `clips`, `crops` and `reverse` replace the checkpoint's evaluation views (one centre view, as
+    training validated) where given; `max_decoded` and `max_pixels` bound the decoding of untrusted videos
     (see decode_video).
     """
 
@@ -57,6 +60,7 @@ class Classifier:
         *,
         clips: int | None = None,
         crops: int | None = None,
+        reverse: bool | None = None,
         device: str | torch.device = "cpu",
         max_decoded: int = MAX_DECODED,
         max_pixels: int = MAX_PIXELS,
@@ -65,9 +69,10 @@ class Classifier:
         self.device = torch.device(device)
         self.model, state = load_model(checkpoint, self.device)
         preprocessing = read_preprocessing(state, checkpoint)
-        views = {k: v for k, v in (("clips", clips), ("crops", crops)) if v is not None}
+        views = {k: v for k, v in (("clips", clips), ("crops", crops), ("reverse", reverse)) if v is not None}
         self.preprocessing = dataclasses.replace(preprocessing, **views)  # checks them
         self.class_names: list[str] = state["class_names"]
+        self.partner = reverse_map(self.class_names) if self.preprocessing.reverse else None
         self.max_decoded, self.max_pixels, self.max_seconds = max_decoded, max_pixels, max_seconds
 
     def decode(self, source: Source, name: str | None = None) -> np.ndarray:
@@ -91,7 +96,7 @@ class Classifier:
         """(K,) class probabilities of one video, the softmax averaged over the evaluation views."""
         views = video_views(self.decode(source, name), self.preprocessing)
         with torch.inference_mode():  # the model normalises the uint8 views itself
-            return self.model(views.to(self.device)).float().softmax(-1).mean(0).cpu()
+            return view_log_probs(self.model, views[None], self.device, partner=self.partner)[0].exp().cpu()
 
     def top(self, source: Source, k: int = 5, name: str | None = None) -> list[tuple[str, float]]:
         """The `k` most probable (class name, probability) pairs of one video, best first."""

@@ -12,12 +12,12 @@ from ssv2.inference import MAX_DECODED, MAX_PIXELS, Classifier
 from ssv2.video import VideoError
 
 
-def evaluation_views(params: Path = Path(config.PARAMS_FILE)) -> tuple[int, int]:
-    """(clips, crops) of the evaluate section of `params` if the file exists, else one centre view."""
+def evaluation_views(params: Path = Path(config.PARAMS_FILE)) -> dict:
+    """clips, crops and reverse of the evaluate section of `params` if the file exists, else one centre view."""
     if not params.is_file():
-        return 1, 1
+        return {"clips": 1, "crops": 1, "reverse": False}
     evaluate = config.load(config.EvaluateConfig, "evaluate", params)
-    return evaluate.clips, evaluate.crops
+    return {"clips": evaluate.clips, "crops": evaluate.crops, "reverse": evaluate.reverse}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -53,6 +53,12 @@ def parser() -> argparse.ArgumentParser:
         choices=(1, 3),
         help="spatial views: 1 centre, 3 along the long side (default: evaluate.crops, else 1)",
     )
+    p.add_argument(
+        "--reverse",
+        action=argparse.BooleanOptionalAction,
+        help="also play each view backwards, voting for its class's time-reversal partner "
+        "(default: evaluate.reverse, else no)",
+    )
     p.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")
     p.add_argument(
         "--max-frames",
@@ -74,11 +80,12 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        clips, crops = evaluation_views()
+        views = evaluation_views()
         classifier = Classifier(
             args.checkpoint,
-            clips=args.clips or clips,
-            crops=args.crops or crops,
+            clips=args.clips or views["clips"],
+            crops=args.crops or views["crops"],
+            reverse=views["reverse"] if args.reverse is None else args.reverse,
             device=args.device,
             max_decoded=args.max_frames,
             max_pixels=args.max_pixels,

@@ -119,6 +119,7 @@ class VideoClassifier(mlflow.pyfunc.PythonModel):
             context.artifacts["checkpoint"],
             clips=settings["clips"],
             crops=settings["crops"],
+            reverse=settings.get("reverse", False),
             max_decoded=settings["max_decoded"],
             max_pixels=settings["max_pixels"],
             max_seconds=settings.get("max_seconds", MAX_SECONDS),
@@ -149,16 +150,18 @@ def log_model(
     *,
     clips: int = 1,
     crops: int = 1,
+    reverse: bool = False,
     registered_model_name: str | None = None,
 ) -> ModelInfo:
     """Log the checkpoint as a pyfunc model named "model" in the active run, optionally registering it.
 
-    `clips` and `crops` are the evaluation's views; `example` is one video's bytes, stored as the
+    `clips`, `crops` and `reverse` are the evaluation's views; `example` is one video's bytes, stored as the
     input example (it shows the request format).
     """
     settings = {
         "clips": clips,
         "crops": crops,
+        "reverse": reverse,
         "max_decoded": MAX_DECODED,
         "max_pixels": MAX_PIXELS,
         "max_seconds": MAX_SECONDS,

@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 
 from ssv2 import config, tracking
 from ssv2.checkpoint import load_model, read_preprocessing
+from ssv2.classes import reverse_map
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
@@ -50,7 +51,10 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
     device = default_device()
     model, checkpoint = load_model(CHECKPOINT, device)
     names = checkpoint["class_names"]
-    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, CHECKPOINT), clips=cfg.clips, crops=cfg.crops)
+    preprocessing = dataclasses.replace(
+        read_preprocessing(checkpoint, CHECKPOINT), clips=cfg.clips, crops=cfg.crops, reverse=cfg.reverse
+    )
+    partner = reverse_map(names) if cfg.reverse else None
     loaders = {}
     for split in ("validation", "test"):
         store = ClipStore(STORE / split)
@@ -58,9 +62,10 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
         loaders[split] = (store, DataLoader(views, batch_size=cfg.batch_size, num_workers=2))
 
     store, loader = loaders["validation"]
-    probs, targets = predict(model, loader, device)
+    probs, targets = predict(model, loader, device, partner=partner)
     metrics = evaluation_metrics(probs, targets, names)
-    # The same views with their frames reversed and shuffled: does the model use time?
+    # The same views with their frames reversed and shuffled: does the network use time? (Without
+    # evaluate.reverse, whose backward views would make a reversed clip's scores its partner's by design.)
     reordered = {
         order: predict(
             model, DataLoader(Reordered(loader.dataset, order), batch_size=cfg.batch_size, num_workers=2), device
@@ -104,7 +109,7 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
         writer = csv.writer(f)
         writer.writerow(["id", "top1", "top2", "top3", "top4", "top5"])
         if len(store):
-            probs, _ = predict(model, loader, device)
+            probs, _ = predict(model, loader, device, partner=partner)
             for ident, top in zip(store.ids, probs.topk(min(5, len(names)), 1).indices.tolist()):
                 writer.writerow([ident, *(names[k] for k in top)])
     print(

@@ -35,6 +35,7 @@ def main() -> None:
             example_video(VALIDATION),
             clips=evaluate.clips,
             crops=evaluate.crops,
+            reverse=evaluate.reverse,
             registered_model_name=register.name,
         )
         version = str(info.registered_model_version)

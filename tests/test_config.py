@@ -54,7 +54,7 @@ def test_bad_values_name_the_key(overrides, message):
 
 def test_yaml_exponent_without_dot_is_a_clear_type_error(tmp_path):
     path = tmp_path / "params.yaml"
-    path.write_text("evaluate: {clips: 1, crops: 1, batch_size: 1e3}\n")
+    path.write_text("evaluate: {clips: 1, crops: 1, reverse: false, batch_size: 1e3}\n")
     with pytest.raises(ParamsError, match=r"evaluate.batch_size must be int, got str '1e3'"):
         config.load(config.EvaluateConfig, "evaluate", path)
 

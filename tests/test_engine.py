@@ -24,6 +24,7 @@ from ssv2.engine import (
     prepare_model,
     train_one_epoch,
     use_bf16,
+    view_log_probs,
 )
 from ssv2.models import build_model
 
@@ -323,6 +324,18 @@ def test_predict_returns_view_averaged_probabilities_in_order():
     probs, targets = predict(model, loader, "cpu", progress=False)
     torch.testing.assert_close(probs, MEAN_PROBS)
     assert torch.equal(targets, TARGETS)
+
+
+def test_view_log_probs_plays_views_backwards_for_the_partner():
+    """With `partner`, each view also plays backwards (its last frame first), its scores relabelled."""
+    probs = torch.tensor([[0.7, 0.2, 0.1], [0.1, 0.6, 0.3]])  # the clip forward: row 0; backwards: row 1
+    model = Lookup(probs.log())
+    clips = torch.zeros(1, 3, 2, 4, 4, dtype=torch.uint8)  # (B, C, T, H, W)
+    clips[0, 0, -1, 0, 0] = 1  # the last frame's first pixel, which the model reads first played backwards
+    partner = [1, 0, 2]  # classes 0 and 1 are each other's reversal
+    torch.testing.assert_close(view_log_probs(model, clips, "cpu").exp(), probs[:1])
+    backwards = view_log_probs(model, clips[:, None], "cpu", partner=partner).exp()
+    torch.testing.assert_close(backwards, torch.tensor([[0.65, 0.15, 0.2]]))  # (row 0 + row 1 relabelled) / 2
 
 
 def test_confusion_and_class_accuracies():

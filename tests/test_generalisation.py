@@ -10,7 +10,20 @@ from ssv2 import config
 from ssv2.sample import LAYOUT, plan_sample
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from generalisation import FRESH, FRESH_SEED_SHIFT, PAIRS8, build_dataset, gap_table, paired_gap, parse_changes  # noqa: E402
+from generalisation import (  # noqa: E402
+    FRESH,
+    FRESH_SEED_SHIFT,
+    PAIRS8,
+    ROW_FILE,
+    build_dataset,
+    finished,
+    gap_table,
+    paired_gap,
+    parse_changes,
+    row_file,
+    views,
+    with_changes,
+)
 
 
 def test_the_gap_pairs_trainings_of_the_same_variant_and_seed():
@@ -57,3 +70,14 @@ def test_a_fresh_draw_is_the_variant_at_another_seed_with_its_own_video_counts(t
         s: [v.id for v in videos] for s, videos in plan.items()
     }
     assert all((tmp_path / LAYOUT["videos"] / f"{v['id']}.webm").is_file() for v in fresh["validation"])
+
+
+def test_each_evaluation_of_a_training_has_a_row_of_its_own(tmp_path):
+    params = config.load_params(REPO / "params.yaml")
+    one = views(with_changes(params, {"evaluate.clips": 1, "evaluate.crops": 1, "evaluate.reverse": False}))
+    assert row_file(tmp_path, one) == tmp_path / ROW_FILE  # the rows scored before evaluate.reverse existed
+    two = views(with_changes(params, {"evaluate.clips": 2, "evaluate.crops": 3, "evaluate.reverse": True}))
+    assert row_file(tmp_path, two) == tmp_path / "row-2x3-reverse.json"
+    assert not finished(tmp_path)
+    row_file(tmp_path, two).write_text("{}")
+    assert finished(tmp_path)

@@ -13,6 +13,7 @@ from torch.utils.data import DataLoader
 
 from conftest import moving_square, train_config
 from ssv2.checkpoint import PREPROCESSING, CheckpointError, load_checkpoint, save_checkpoint
+from ssv2.classes import reverse_map
 from ssv2.config import ModelConfig
 from ssv2.data import ClipDataset, Preprocessing
 from ssv2.engine import predict
@@ -59,7 +60,8 @@ def write_checkpoint(path: Path, class_names: list[str]) -> Path:
 
 @pytest.fixture(scope="module")
 def names(ssv2_names) -> list[str]:
-    return ssv2_names[:7]
+    """Seven real classes, with one time-reversal pair for evaluate.reverse's backward views."""
+    return [*ssv2_names[1:6], "Moving something up", "Moving something down"]
 
 
 @pytest.fixture(scope="module")
@@ -96,8 +98,8 @@ def test_video_views_too_small():
         video_views(np.zeros((5, 20, 60, 3), dtype=np.uint8), Preprocessing(4, 32, 40))
 
 
-@pytest.mark.parametrize("clips, crops", [(1, 1), (2, 3)])
-def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, clips, crops):
+@pytest.mark.parametrize("clips, crops, reverse", [(1, 1, False), (2, 3, False), (2, 1, True)])
+def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, names, clips, crops, reverse):
     """The same probabilities as the evaluate stage's loop over the clip store, for webm and mp4."""
     table = pd.DataFrame({"id": list(videos), "label": [0, 1, 2], "video": [str(p) for p in videos.values()]})
     materialise(
@@ -109,10 +111,15 @@ def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, clips, 
         min_frames=1,
         workers=1,
     )
-    classifier = Classifier(checkpoint, clips=clips, crops=crops)
-    assert classifier.preprocessing == Preprocessing(TRAIN.frames, TRAIN.crop, SHORT_SIDE, clips, crops)
+    classifier = Classifier(checkpoint, clips=clips, crops=crops, reverse=reverse)
+    assert classifier.preprocessing == Preprocessing(TRAIN.frames, TRAIN.crop, SHORT_SIDE, clips, crops, reverse)
     views = ClipDataset.evaluation(ClipStore(tmp_path / "store/validation"), classifier.preprocessing)
-    expected, _ = predict(classifier.model, DataLoader(views, batch_size=3), "cpu", progress=False)
+    partner = reverse_map(names) if reverse else None
+    assert partner in (None, [0, 1, 2, 3, 4, 6, 5])
+    loader = DataLoader(views, batch_size=3)
+    expected, _ = predict(classifier.model, loader, "cpu", partner=partner, progress=False)
+    if reverse:  # the backward views count: without them the scores differ
+        assert not torch.allclose(predict(classifier.model, loader, "cpu", progress=False)[0], expected)
     actual = torch.stack([classifier.probabilities(path) for path in videos.values()])
     torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-6)
 

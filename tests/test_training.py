@@ -175,7 +175,7 @@ def test_other_params_start_afresh(workspace, tmp_path):
     assert len(history) == 1 and load_checkpoint(tmp_path / LAST)["params"]["train"]["lr"] == 0.02
     model = load_checkpoint(tmp_path / MODEL_FILE)
     assert model["class_names"] == names(workspace)
-    assert model[PREPROCESSING] == {"frames": 4, "crop": 32, "short_side": 40, "clips": 1, "crops": 1}
+    assert model[PREPROCESSING] == {"frames": 4, "crop": 32, "short_side": 40, "clips": 1, "crops": 1, "reverse": False}
 
 
 def test_a_param_added_with_a_neutral_default_keeps_the_run_keys(workspace):
