@@ -461,7 +461,8 @@ def main() -> None:
         help="take the row of a finished training with the same params and data, on the same GPU or CPU "
         "instruction set with the same thread count (--jobs sets it), instead of training again (its training "
         "seconds are those it took then; code changes since are not noticed; a row trained when the best epoch's "
-        "weights were kept gets the last epoch's scores from its last.pt)",
+        "weights were kept gets the last epoch's scores from its last.pt; a training scored with other evaluate "
+        "views is scored again with these, without training)",
     )
     parser.add_argument(
         "--work",
