@@ -195,5 +195,10 @@ def test_cli_views_and_errors(tmp_path, monkeypatch, capsys, checkpoint, videos)
     monkeypatch.chdir(tmp_path)  # no params.yaml here: one centre view unless told
     assert main([str(videos["portrait"]), "--checkpoint", str(checkpoint), "--top", "2", "--crops", "3"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
+    printed = {}
+    for flag in ("--reverse", "--no-reverse"):  # the backward views change the probabilities
+        assert main([str(videos["webm"]), "--checkpoint", str(checkpoint), "--clips", "2", flag]) == 0
+        printed[flag] = capsys.readouterr().out
+    assert len(printed["--reverse"].splitlines()) == 6 and printed["--reverse"] != printed["--no-reverse"]
     assert main([str(videos["webm"]), "--checkpoint", str(tmp_path / "none.pt")]) == 2
     assert "checkpoint not found" in capsys.readouterr().err
