@@ -213,8 +213,7 @@ def checkpoint_folder(name: str, params: dict, store: Path, class_names: list[st
 
 def views(params: dict) -> dict:
     """The evaluate section's views (clips, crops, reverse), which a row's scores are computed with."""
-    cfg = config.from_dict(config.EvaluateConfig, params["evaluate"], "evaluate")
-    return {"clips": cfg.clips, "crops": cfg.crops, "reverse": cfg.reverse}
+    return config.from_dict(config.EvaluateConfig, params["evaluate"], "evaluate").views()
 
 
 def row_file(checkpoints: Path, views: dict) -> Path:
@@ -247,8 +246,8 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
             row |= {"best_epoch_val_top1": row["val_top1"], **scores(checkpoints / LAST, store, fresh, class_names)}
             row_path.write_text(json.dumps(row))
         return row
-    scored = [json.loads(path.read_text()) for path in sorted(checkpoints.glob("row*.json"))]
-    if reuse and (trained := [row for row in scored if "best_epoch_val_top1" in row]):
+    scored = [json.loads(path.read_text()) for path in sorted(checkpoints.glob("row*.json"))] if reuse else []
+    if trained := [row for row in scored if "best_epoch_val_top1" in row]:  # scored with other views
         row = trained[0] | scores(checkpoints / MODEL, store, fresh, class_names, seen)
         row_path.write_text(json.dumps(row))
         return row

@@ -166,6 +166,10 @@ class EvaluateConfig:
     reverse: bool
     batch_size: int = positive()
 
+    def views(self) -> dict[str, Any]:
+        """The evaluation's views, as the Preprocessing fields they replace (clips, crops, reverse)."""
+        return {"clips": self.clips, "crops": self.crops, "reverse": self.reverse}
+
 
 @dataclass(frozen=True)
 class TuneConfig:

@@ -16,8 +16,7 @@ def evaluation_views(params: Path = Path(config.PARAMS_FILE)) -> dict:
     """clips, crops and reverse of the evaluate section of `params` if the file exists, else one centre view."""
     if not params.is_file():
         return {"clips": 1, "crops": 1, "reverse": False}
-    evaluate = config.load(config.EvaluateConfig, "evaluate", params)
-    return {"clips": evaluate.clips, "crops": evaluate.crops, "reverse": evaluate.reverse}
+    return config.load(config.EvaluateConfig, "evaluate", params).views()
 
 
 def parser() -> argparse.ArgumentParser:

@@ -51,9 +51,7 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
     device = default_device()
     model, checkpoint = load_model(CHECKPOINT, device)
     names = checkpoint["class_names"]
-    preprocessing = dataclasses.replace(
-        read_preprocessing(checkpoint, CHECKPOINT), clips=cfg.clips, crops=cfg.crops, reverse=cfg.reverse
-    )
+    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, CHECKPOINT), **cfg.views())
     partner = reverse_map(names) if cfg.reverse else None
     loaders = {}
     for split in ("validation", "test"):

@@ -33,9 +33,7 @@ def main() -> None:
         info = serving.log_model(
             CHECKPOINT,
             example_video(VALIDATION),
-            clips=evaluate.clips,
-            crops=evaluate.crops,
-            reverse=evaluate.reverse,
+            **evaluate.views(),
             registered_model_name=register.name,
         )
         version = str(info.registered_model_version)
