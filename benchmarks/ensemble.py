@@ -68,7 +68,7 @@ def main() -> None:
         ]
         if missing := [str(f) for f in folders if not finished(f)]:
             raise SystemExit(f"{name}: no finished training in {', '.join(missing)}: run generalisation.py first")
-        members = [probabilities(folder / MODEL, fresh, views(params)) for folder in folders]
+        members = [probabilities(folder / MODEL, fresh, views(params, class_names, store)) for folder in folders]
         targets = members[0][1]
         top1 = [evaluation_metrics(probs, targets, class_names)["top1"] for probs, _ in members]
         ensemble = evaluation_metrics(torch.stack([probs for probs, _ in members]).mean(0), targets, class_names)

@@ -56,13 +56,13 @@ from torch.utils.data import DataLoader
 
 from ssv2 import config
 from ssv2.annotations import parse_dataset
-from ssv2.checkpoint import LAST, MODEL, load_model, read_preprocessing
-from ssv2.classes import reverse_map
+from ssv2.checkpoint import LAST, MODEL, evaluation_preprocessing, load_model
+from ssv2.classes import reversible
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.report import evaluation_metrics
 from ssv2.sample import LAYOUT, make_sample
-from ssv2.store import materialise
+from ssv2.store import ClipStore, materialise
 from ssv2.training import default_device, fit, run_key
 
 # The four reversal pairs of the issue that asked for this benchmark.
@@ -211,9 +211,13 @@ def checkpoint_folder(name: str, params: dict, store: Path, class_names: list[st
     return work / name / f"models-{key}-{hashlib.sha256(place().encode()).hexdigest()[:6]}"
 
 
-def views(params: dict) -> dict:
-    """The evaluate section's views (clips, crops, reverse), which a row's scores are computed with."""
-    return config.from_dict(config.EvaluateConfig, params["evaluate"], "evaluate").views()
+def views(params: dict, class_names: list[str], store: Path) -> dict:
+    """The evaluate section's views (clips, crops, reverse), which a row's scores are computed with; reverse
+    "auto" as the evaluate stage turns it out for a model trained on `store` (evaluation_preprocessing)."""
+    seen = config.from_dict(config.EvaluateConfig, params["evaluate"], "evaluate").views()
+    if seen["reverse"] == "auto":
+        seen["reverse"] = reversible(class_names, ClipStore(store / "train").labels)
+    return seen
 
 
 def row_file(checkpoints: Path, views: dict) -> Path:
@@ -237,7 +241,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
     model_cfg = config.from_dict(config.ModelConfig, params["model"], "model")
     train_cfg = config.from_dict(config.TrainConfig, params["train"], "train")
     checkpoints = checkpoint_folder(name, params, store, class_names, work)
-    seen = views(params)
+    seen = views(params, class_names, store)
     row_path = row_file(checkpoints, seen)
     if reuse and row_path.is_file():
         row = json.loads(row_path.read_text())
@@ -280,8 +284,7 @@ def probabilities(path: Path, store: Path, views: dict = ONE_VIEW) -> tuple[torc
     """A checkpoint's probabilities and the targets on a store's validation split, as the evaluate stage computes
     them with these views."""
     model, checkpoint = load_model(path)
-    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, path), **views)
-    partner = reverse_map(checkpoint["class_names"]) if preprocessing.reverse else None
+    preprocessing, partner = evaluation_preprocessing(checkpoint, path, views)
     loader = DataLoader(ClipDataset.evaluation(store / "validation", preprocessing), batch_size=16, num_workers=2)
     return predict(model.to(default_device()), loader, default_device(), partner=partner, progress=False)
 

@@ -3,6 +3,7 @@ trained model and its preprocessing from a checkpoint."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import pickle
 import random
@@ -16,11 +17,13 @@ import torch
 from torch.optim.swa_utils import AveragedModel
 from torchvision.models.video import VideoResNet
 
+from ssv2.classes import reverse_map, reversible
 from ssv2.data import Preprocessing
 from ssv2.models import build_model
 
 LAST, MODEL = "last.pt", "model.pt"
 PREPROCESSING = "preprocessing"  # the checkpoint key of Preprocessing.to_dict()
+TRAIN_VIDEOS = "train_videos"  # the checkpoint key of the training split's videos per class
 
 
 class CheckpointError(ValueError):
@@ -151,6 +154,21 @@ def read_preprocessing(checkpoint: dict[str, Any], path: str | Path) -> Preproce
         return Preprocessing.from_dict(checkpoint[PREPROCESSING])
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{path}: bad '{PREPROCESSING}': {e}") from e
+
+
+def evaluation_preprocessing(
+    checkpoint: dict[str, Any], path: str | Path, views: dict[str, Any]
+) -> tuple[Preprocessing, list[int] | None]:
+    """The checkpoint's preprocessing with the evaluation's `views` (clips, crops, reverse; see
+    EvaluateConfig), and the partner map that engine.view_log_probs plays backward views with (None
+    without them). reverse "auto" is on where every class the checkpoint was trained on has a partner
+    (classes.reversible), and off for a checkpoint that does not say which classes those were."""
+    if views.get("reverse") == "auto":
+        counts = checkpoint.get(TRAIN_VIDEOS)
+        trained = [k for k, n in enumerate(counts or []) if n]
+        views = {**views, "reverse": bool(trained) and reversible(checkpoint["class_names"], trained)}
+    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, path), **views)
+    return preprocessing, reverse_map(checkpoint["class_names"]) if preprocessing.reverse else None
 
 
 class Checkpoints:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # Phrases whose swap turns a class into its time reversal ("Moving something up" played
 # backwards is "Moving something down"). Whole names pair where no phrase swap does.
@@ -43,6 +44,15 @@ def reverse_map(class_names: list[str]) -> list[int]:
     for a, b in reversal_pairs(class_names):
         partner[a], partner[b] = b, a
     return partner
+
+
+def reversible(class_names: list[str], labels: Iterable[int]) -> bool:
+    """Whether every class among `labels` (class indices, e.g. the training split's) has a time-reversal
+    partner: train.reverse then showed the network each of them played backwards, so a backward view of
+    any clip reads as its partner's (evaluate.reverse). A one-way class ("Dropping something") was never
+    seen backwards, and most of real SSv2's 174 have no partner."""
+    partner = reverse_map(class_names)
+    return all(partner[k] != k for k in set(labels))
 
 
 def reversal_pairs(class_names: list[str]) -> list[tuple[int, int]]:

@@ -163,7 +163,8 @@ class TrainConfig:
 class EvaluateConfig:
     clips: int = positive()
     crops: int = one_of(1, 3)
-    reverse: bool
+    # auto: where every class trained on has a time-reversal partner (classes.reversible)
+    reverse: bool | str = _rule(lambda v: isinstance(v, bool) or v == "auto", "true, false or auto")
     batch_size: int = positive()
 
     def views(self) -> dict[str, Any]:

@@ -8,15 +8,13 @@ views ranks the classes.
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 import torch
 
-from ssv2.checkpoint import load_model, read_preprocessing
-from ssv2.classes import reverse_map
+from ssv2.checkpoint import evaluation_preprocessing, load_model
 from ssv2.config import crop_size
 from ssv2.data import Preprocessing, eval_views
 from ssv2.engine import view_log_probs
@@ -49,8 +47,8 @@ def top_k(probs: torch.Tensor, class_names: list[str], k: int = 5) -> list[tuple
 class Classifier:
     """A trained model with its checkpoint's preprocessing (the model normalises the clips itself).
 
-    `clips`, `crops` and `reverse` replace the checkpoint's evaluation views (one centre view, as
-    training validated) where given; `max_decoded` and `max_pixels` bound the decoding of untrusted videos
+    `clips`, `crops` and `reverse` (true, false or auto: see evaluation_preprocessing) replace the
+    checkpoint's evaluation views (one centre view, as training validated) where given; `max_decoded` and `max_pixels` bound the decoding of untrusted videos
     (see decode_video).
     """
 
@@ -60,7 +58,7 @@ class Classifier:
         *,
         clips: int | None = None,
         crops: int | None = None,
-        reverse: bool | None = None,
+        reverse: bool | str | None = None,
         device: str | torch.device = "cpu",
         max_decoded: int = MAX_DECODED,
         max_pixels: int = MAX_PIXELS,
@@ -68,11 +66,9 @@ class Classifier:
     ):
         self.device = torch.device(device)
         self.model, state = load_model(checkpoint, self.device)
-        preprocessing = read_preprocessing(state, checkpoint)
         views = {k: v for k, v in (("clips", clips), ("crops", crops), ("reverse", reverse)) if v is not None}
-        self.preprocessing = dataclasses.replace(preprocessing, **views)  # checks them
+        self.preprocessing, self.partner = evaluation_preprocessing(state, checkpoint, views)  # checks them
         self.class_names: list[str] = state["class_names"]
-        self.partner = reverse_map(self.class_names) if self.preprocessing.reverse else None
         self.max_decoded, self.max_pixels, self.max_seconds = max_decoded, max_pixels, max_seconds
 
     def decode(self, source: Source, name: str | None = None) -> np.ndarray:

@@ -56,7 +56,7 @@ def parser() -> argparse.ArgumentParser:
         "--reverse",
         action=argparse.BooleanOptionalAction,
         help="also play each view backwards, voting for its class's time-reversal partner "
-        "(default: evaluate.reverse, else no)",
+        "(default: evaluate.reverse, else no; auto: where every class the checkpoint learnt has a partner)",
     )
     p.add_argument("--device", default="cpu", help="torch device (default: %(default)s)")
     p.add_argument(

@@ -150,7 +150,7 @@ def log_model(
     *,
     clips: int = 1,
     crops: int = 1,
-    reverse: bool = False,
+    reverse: bool | str = False,
     registered_model_name: str | None = None,
 ) -> ModelInfo:
     """Log the checkpoint as a pyfunc model named "model" in the active run, optionally registering it.

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.parallel import DistributedDataParallel
@@ -23,7 +24,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader, DistributedSampler
 from torchvision.transforms import v2
 
-from ssv2.checkpoint import PREPROCESSING, Checkpoints
+from ssv2.checkpoint import PREPROCESSING, TRAIN_VIDEOS, Checkpoints
 from ssv2.classes import flip_map, reverse_map
 from ssv2.config import ModelConfig, TrainConfig
 from ssv2.data import ClipDataset, DecodeOnDevice, Preprocessing, collate_encoded
@@ -95,9 +96,14 @@ def _set_fields(cfg: ModelConfig | TrainConfig) -> dict:
 
 
 def inference_state(
-    model: nn.Module, model_cfg: ModelConfig, class_names: list[str], preprocessing: Preprocessing
+    model: nn.Module,
+    model_cfg: ModelConfig,
+    class_names: list[str],
+    preprocessing: Preprocessing,
+    train_videos: list[int],
 ) -> dict:
-    """What serving needs to rebuild the model and preprocess a video the way evaluation does."""
+    """What serving needs to rebuild the model and preprocess a video the way evaluation does, and the
+    training split's videos per class (which classes the model learnt: see evaluation_preprocessing)."""
     return {
         "model": model.state_dict(),
         "depth": model_cfg.depth,
@@ -109,6 +115,7 @@ def inference_state(
         "stem_pool": model_cfg.stem_pool,
         "class_names": class_names,
         PREPROCESSING: preprocessing.to_dict(),
+        TRAIN_VIDEOS: train_videos,
     }
 
 
@@ -167,6 +174,7 @@ def fit(
         encoded=train_cfg.decode_on == "device",
     )
     val_set = ClipDataset.evaluation(ClipStore(store_dir / "validation"), preprocessing)
+    train_videos = np.bincount(train_set.store.labels, minlength=len(class_names)).tolist()
     # One sampler for one process or many: it reshuffles deterministically from (seed, epoch) and
     # deals the permutation out in turn, so the processes' micro-batches make up the single process's batch.
     sampler = DistributedSampler(train_set, num_replicas=world, rank=rank, shuffle=True, seed=train_cfg.seed)
@@ -220,7 +228,7 @@ def fit(
             model=model,
             optimizer=optimizer,
             scheduler=scheduler,
-            inference=lambda: inference_state(kept, model_cfg, class_names, preprocessing),
+            inference=lambda: inference_state(kept, model_cfg, class_names, preprocessing, train_videos),
             averaged=ema,
             params={"model": dataclasses.asdict(model_cfg), "train": dataclasses.asdict(train_cfg)},
             rank=rank,

@@ -14,8 +14,7 @@ import pandas as pd
 from torch.utils.data import DataLoader
 
 from ssv2 import config, tracking
-from ssv2.checkpoint import load_model, read_preprocessing
-from ssv2.classes import reverse_map
+from ssv2.checkpoint import evaluation_preprocessing, load_model
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
@@ -38,21 +37,22 @@ from ssv2.training import default_device
 def main() -> None:
     cfg = config.load(config.EvaluateConfig, "evaluate")
     with tracking.continue_run(CHECKPOINT.parent):
-        summary = evaluate(cfg)
+        summary, views = evaluate(cfg)
         mlflow.log_metrics({f"eval_{k}": v for k, v in summary.items() if not math.isnan(v)})
-        # Params are write-once and were logged by training; this tag says which views these metrics used.
-        mlflow.set_tag("evaluated_with", json.dumps(dataclasses.asdict(cfg)))
+        # Params are write-once and were logged by training; this tag says which views these metrics used
+        # (evaluate.reverse "auto" as it turned out for this model).
+        mlflow.set_tag("evaluated_with", json.dumps({**dataclasses.asdict(cfg), **views}))
         mlflow.log_artifacts(str(OUT), "evaluation")
         mlflow.log_table(pd.read_csv(OUT / "confused_pairs.csv"), "evaluation/confused_pairs.json")
 
 
-def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
-    """Write the metrics, tables and plots to OUT; returns the summary metrics."""
+def evaluate(cfg: config.EvaluateConfig) -> tuple[dict[str, float], dict]:
+    """Write the metrics, tables and plots to OUT; returns the summary metrics and the views they were
+    computed with (cfg.views(), "auto" resolved)."""
     device = default_device()
     model, checkpoint = load_model(CHECKPOINT, device)
     names = checkpoint["class_names"]
-    preprocessing = dataclasses.replace(read_preprocessing(checkpoint, CHECKPOINT), **cfg.views())
-    partner = reverse_map(names) if cfg.reverse else None
+    preprocessing, partner = evaluation_preprocessing(checkpoint, CHECKPOINT, cfg.views())
     loaders = {}
     for split in ("validation", "test"):
         store = ClipStore(STORE / split)
@@ -115,7 +115,7 @@ def evaluate(cfg: config.EvaluateConfig) -> dict[str, float]:
         f"time-reversal pairs {metrics['reversal_top1']:.1f}%; shuffled frames top-1 {metrics['shuffled_top1']:.1f}%, "
         f"reversed pair clips named as their partner {metrics['reversed_pairs_as_partner']:.1f}% -> {OUT}/"
     )
-    return summary
+    return summary, {k: getattr(preprocessing, k) for k in cfg.views()}
 
 
 if __name__ == "__main__":

@@ -81,7 +81,7 @@ def test_load_model_rebuilds_the_architecture_it_was_trained_with(tmp_path):
         depth=18, width=8, pool="max", centre=True, pretrained=None, scene=True, still=0.2, stem_pool=True
     )
     model = build_model(num_classes=2, **dataclasses.asdict(cfg)).eval()
-    save_checkpoint(tmp_path / "model.pt", inference_state(model, cfg, ["a", "b"], Preprocessing(4, 16, 16)))
+    save_checkpoint(tmp_path / "model.pt", inference_state(model, cfg, ["a", "b"], Preprocessing(4, 16, 16), [3, 2]))
     restored, _ = load_model(tmp_path / "model.pt")
     assert (restored.centre, restored.scene, restored.still, restored.stem[0].in_channels) == (True, True, 0.2, 6)
     assert isinstance(restored.stem[-1], torch.nn.MaxPool3d)

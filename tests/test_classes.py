@@ -1,4 +1,4 @@
-from ssv2.classes import flip_map, reversal_pairs, reverse_map
+from ssv2.classes import flip_map, reversal_pairs, reverse_map, reversible
 
 
 def test_flip_map_matches_the_official_left_right_pairs(ssv2_names):
@@ -27,3 +27,12 @@ def test_reverse_map_is_an_involution_over_the_pairs(ssv2_names):
     assert all(partner[partner[i]] == i for i in range(len(ssv2_names)))
     assert ssv2_names[partner[ssv2_names.index("Moving something up")]] == "Moving something down"
     assert reverse_map(["Holding something", "Moving something down", "Moving something up"]) == [0, 2, 1]
+
+
+def test_reversible_asks_every_class_used_for_a_partner(ssv2_names):
+    index = {name: i for i, name in enumerate(ssv2_names)}
+    pairs = [index[n] for n in ("Moving something up", "Moving something down", "Pushing something from left to right")]
+    assert reversible(ssv2_names, pairs + pairs)
+    assert not reversible(ssv2_names, [*pairs, index["Dropping something onto something"]])  # a one-way class
+    assert not reversible(ssv2_names, range(len(ssv2_names)))  # real SSv2: 150 of its 174 classes have no partner
+    assert sum(i == j for i, j in enumerate(reverse_map(ssv2_names))) == 150

@@ -3,11 +3,14 @@
 import json
 import sys
 
+import pandas as pd
 import pytest
 
-from conftest import REPO
+from conftest import REPO, moving_square
 from ssv2 import config
 from ssv2.sample import LAYOUT, plan_sample
+from ssv2.store import materialise
+from ssv2.video import write_video
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generalisation import (  # noqa: E402
@@ -74,10 +77,38 @@ def test_a_fresh_draw_is_the_variant_at_another_seed_with_its_own_video_counts(t
 
 def test_each_evaluation_of_a_training_has_a_row_of_its_own(tmp_path):
     params = config.load_params(REPO / "params.yaml")
-    one = views(with_changes(params, {"evaluate.clips": 1, "evaluate.crops": 1, "evaluate.reverse": False}))
+    one = views(
+        with_changes(params, {"evaluate.clips": 1, "evaluate.crops": 1, "evaluate.reverse": False}), PAIRS8, tmp_path
+    )
     assert row_file(tmp_path, one) == tmp_path / ROW_FILE  # the rows scored before evaluate.reverse existed
-    two = views(with_changes(params, {"evaluate.clips": 2, "evaluate.crops": 3, "evaluate.reverse": True}))
+    two = views(
+        with_changes(params, {"evaluate.clips": 2, "evaluate.crops": 3, "evaluate.reverse": True}), PAIRS8, tmp_path
+    )
     assert row_file(tmp_path, two) == tmp_path / "row-2x3-reverse.json"
     assert not finished(tmp_path)
     row_file(tmp_path, two).write_text("{}")
     assert finished(tmp_path)
+
+
+def test_reverse_auto_is_scored_as_the_classes_trained_on_turn_it_out(tmp_path):
+    """Rows are named by the views they were scored with: auto as the evaluate stage resolves it."""
+    names = [*PAIRS8[:2], "Holding something"]
+    videos = {i: tmp_path / f"{i}.webm" for i in range(3)}
+    for i, path in videos.items():
+        write_video(path, moving_square(8, 32, 32, seed=i))
+    table = pd.DataFrame(
+        {"id": [str(i) for i in videos], "label": [0, 1, 2], "video": [str(p) for p in videos.values()]}
+    )
+    params = with_changes(config.load_params(REPO / "params.yaml"), {"evaluate.reverse": "auto"})
+    for labels, reverse in (([0, 1, 1], True), ([0, 1, 2], False)):  # class 2, "Holding something", has no partner
+        store = tmp_path / f"store-{reverse}"
+        materialise(
+            {"train": table.assign(label=labels)},
+            store,
+            codec="raw",
+            short_side=32,
+            max_frames=96,
+            min_frames=1,
+            workers=1,
+        )
+        assert views(params, names, store)["reverse"] is reverse

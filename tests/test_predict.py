@@ -12,7 +12,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from conftest import moving_square, train_config
-from ssv2.checkpoint import PREPROCESSING, CheckpointError, load_checkpoint, save_checkpoint
+from ssv2.checkpoint import PREPROCESSING, TRAIN_VIDEOS, CheckpointError, load_checkpoint, save_checkpoint
 from ssv2.classes import reverse_map
 from ssv2.config import ModelConfig
 from ssv2.data import ClipDataset, Preprocessing
@@ -42,8 +42,8 @@ TRAIN = train_config(
 SHORT_SIDE = 40
 
 
-def write_checkpoint(path: Path, class_names: list[str]) -> Path:
-    """A checkpoint as training writes it, with random weights."""
+def write_checkpoint(path: Path, class_names: list[str], train_videos: list[int] | None = None) -> Path:
+    """A checkpoint as training writes it, with random weights, trained on `train_videos` a class (default 2)."""
     torch.manual_seed(0)
     model = build_model(18, len(class_names), width=16, centre=True, pool="max").eval()
     save_checkpoint(
@@ -53,6 +53,7 @@ def write_checkpoint(path: Path, class_names: list[str]) -> Path:
             ModelConfig(18, 16, "max", True, None),
             class_names,
             Preprocessing(TRAIN.frames, TRAIN.crop, SHORT_SIDE),
+            train_videos or [2] * len(class_names),
         ),
     )
     return path
@@ -122,6 +123,19 @@ def test_classifier_matches_the_evaluation(tmp_path, checkpoint, videos, names, 
         assert not torch.allclose(predict(classifier.model, loader, "cpu", progress=False)[0], expected)
     actual = torch.stack([classifier.probabilities(path) for path in videos.values()])
     torch.testing.assert_close(actual, expected, rtol=1e-4, atol=1e-6)
+
+
+def test_reverse_auto_plays_backwards_only_where_every_class_learnt_has_a_partner(tmp_path, checkpoint, names):
+    """evaluate.reverse: auto. The fixture's classes 5 and 6 are "Moving something up" and "down"."""
+    assert Classifier(checkpoint, reverse="auto").partner is None  # trained on partnerless classes too
+    pair_only = write_checkpoint(tmp_path / "pair.pt", names, [0, 0, 0, 0, 0, 3, 4])
+    assert Classifier(pair_only, reverse="auto").partner == [0, 1, 2, 3, 4, 6, 5]
+    assert Classifier(pair_only, reverse=False).partner is None
+    state = load_checkpoint(pair_only)
+    del state[TRAIN_VIDEOS]  # a checkpoint of an older version: which classes it learnt is unknown
+    save_checkpoint(tmp_path / "old.pt", state)
+    assert Classifier(tmp_path / "old.pt", reverse="auto").partner is None
+    assert Classifier(tmp_path / "old.pt", reverse=True).partner == [0, 1, 2, 3, 4, 6, 5]
 
 
 def test_checkpoint_without_preprocessing_or_with_bad_views(tmp_path, checkpoint):

@@ -17,7 +17,7 @@ from mlflow import MlflowClient
 
 from conftest import REPO, sample_config, train_config
 from ssv2.annotations import parse_dataset, write_table
-from ssv2.checkpoint import LAST, PREPROCESSING, load_checkpoint
+from ssv2.checkpoint import LAST, PREPROCESSING, TRAIN_VIDEOS, load_checkpoint
 from ssv2.checkpoint import MODEL as MODEL_FILE
 from ssv2.config import DataConfig, ModelConfig, load_params
 from ssv2.sample import make_sample
@@ -176,6 +176,7 @@ def test_other_params_start_afresh(workspace, tmp_path):
     model = load_checkpoint(tmp_path / MODEL_FILE)
     assert model["class_names"] == names(workspace)
     assert model[PREPROCESSING] == {"frames": 4, "crop": 32, "short_side": 40, "clips": 1, "crops": 1, "reverse": False}
+    assert model[TRAIN_VIDEOS] == [2 if name in sample_config().classes else 0 for name in names(workspace)]
 
 
 def test_a_param_added_with_a_neutral_default_keeps_the_run_keys(workspace):
