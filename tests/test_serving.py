@@ -24,6 +24,15 @@ from serving import free_port, start_server  # noqa: E402  (the benchmarks' serv
 pytestmark = pytest.mark.slow
 
 NAME = "ssv2-test"
+CLASSES = [  # real SSv2 class names, one time-reversal pair among them
+    "Attaching something to something",
+    "Bending something so that it deforms",
+    "Bending something until it breaks",
+    "Burying something in something",
+    "Closing something",
+    "Moving something up",
+    "Moving something down",
+]
 
 
 def truncated(data: bytes) -> bytes:
@@ -49,15 +58,18 @@ def videos() -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, ssv2_names, videos):
+def store(tmp_path_factory, videos):
     """A tracking store with one registered version under @champion, and the checkpoint it holds."""
     root = tmp_path_factory.mktemp("serving")
-    checkpoint = write_checkpoint(root / "model.pt", ssv2_names[:7])
+    # Trained on a time-reversal pair only, so that evaluate.reverse "auto" plays the views backwards.
+    checkpoint = write_checkpoint(root / "model.pt", CLASSES, [0, 0, 0, 0, 0, 3, 3])
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(root)
         mp.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{root}/mlflow.db")
         with mlflow.start_run():
-            info = serving.log_model(checkpoint, videos["webm"], clips=2, crops=3, registered_model_name=NAME)
+            info = serving.log_model(
+                checkpoint, videos["webm"], clips=2, crops=3, reverse="auto", registered_model_name=NAME
+            )
         tracking.promote_if_better(MlflowClient(), NAME, str(info.registered_model_version), 10.0)
         yield root, checkpoint
 
@@ -83,17 +95,19 @@ def invoke(url: str, payload) -> requests.Response:
     return requests.post(f"{url}/invocations", json=payload, timeout=60)
 
 
-def test_a_webm_and_an_mp4_in_one_request(server, store, videos, ssv2_names):
+def test_a_webm_and_an_mp4_in_one_request(server, store, videos):
     response = invoke(
         server, {"dataframe_split": {"columns": ["video"], "data": [[b64(videos["webm"])], [b64(videos["mp4"])]]}}
     )
     assert response.status_code == 200, response.text
     predictions = response.json()["predictions"]
     assert len(predictions) == 2
-    classifier = Classifier(store[1], clips=2, crops=3)  # the same checkpoint and views, in this process
+    classifier = Classifier(store[1], clips=2, crops=3, reverse=True)  # the same checkpoint and views, in this process
+    forward = Classifier(store[1], clips=2, crops=3, reverse=False)
     for prediction, fmt in zip(predictions, ("webm", "mp4"), strict=True):
-        assert len(prediction["classes"]) == 5 and set(prediction["classes"]) <= set(ssv2_names[:7])
+        assert len(prediction["classes"]) == 5 and set(prediction["classes"]) <= set(CLASSES)
         expected = classifier.top(videos[fmt])
+        assert expected != forward.top(videos[fmt])  # "auto" became backward views in the server too
         assert prediction["classes"] == [name for name, _ in expected]
         assert prediction["probabilities"] == pytest.approx([p for _, p in expected], abs=1e-5)
 
