@@ -166,7 +166,7 @@ def evaluation_preprocessing(
     if views.get("reverse") == "auto":
         counts = checkpoint.get(TRAIN_VIDEOS)
         trained = [k for k, n in enumerate(counts or []) if n]
-        views = {**views, "reverse": bool(trained) and reversible(checkpoint["class_names"], trained)}
+        views = {**views, "reverse": counts is not None and reversible(checkpoint["class_names"], trained)}
     preprocessing = dataclasses.replace(read_preprocessing(checkpoint, path), **views)
     return preprocessing, reverse_map(checkpoint["class_names"]) if preprocessing.reverse else None
 

@@ -48,8 +48,8 @@ class Classifier:
     """A trained model with its checkpoint's preprocessing (the model normalises the clips itself).
 
     `clips`, `crops` and `reverse` (true, false or auto: see evaluation_preprocessing) replace the
-    checkpoint's evaluation views (one centre view, as training validated) where given; `max_decoded` and `max_pixels` bound the decoding of untrusted videos
-    (see decode_video).
+    checkpoint's evaluation views (one centre view, as training validated) where given; `max_decoded`
+    and `max_pixels` bound the decoding of untrusted videos (see decode_video).
     """
 
     def __init__(

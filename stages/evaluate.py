@@ -9,12 +9,11 @@ import json
 import math
 
 import mlflow
-import numpy as np
 import pandas as pd
 from torch.utils.data import DataLoader
 
 from ssv2 import config, tracking
-from ssv2.checkpoint import evaluation_preprocessing, load_model
+from ssv2.checkpoint import TRAIN_VIDEOS, evaluation_preprocessing, load_model
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
@@ -77,9 +76,8 @@ def evaluate(cfg: config.EvaluateConfig) -> tuple[dict[str, float], dict]:
     with open(OUT / "per_class.csv", "w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(["class", "train_videos", "samples", "top1"])
-        train_videos = np.bincount(ClipStore(STORE / "train").labels, minlength=len(names)).tolist()
         writer.writerows(
-            per_class_table(metrics["per_class"], train_videos, metrics["confusion"].sum(1).tolist(), names)
+            per_class_table(metrics["per_class"], checkpoint[TRAIN_VIDEOS], metrics["confusion"].sum(1).tolist(), names)
         )
     pairs = confused_pairs(metrics["confusion"], names)
     pd.DataFrame(pairs, columns=["actual", "predicted", "count", "share"]).to_csv(
