@@ -189,13 +189,15 @@ def place() -> str:
     """Where a training repeats bit for bit: the GPU, or the CPU's instruction set, and the thread count.
 
     With one thread an AMD EPYC and an Intel Xeon, both AVX512, trained the same weights (round 26);
-    one and two threads on one CPU part at the first epoch (round 25). AMX is named because
-    train.precision auto trains in bf16 where it is (round 44).
+    one and two threads on one CPU part at the first epoch (round 25). AMX and AVX-512 BF16 are
+    named because train.precision auto trains in bf16 where they are (rounds 44 and 48), by other
+    kernels on each.
     """
     if torch.cuda.is_available():
         processor = machine()
     else:
-        processor = torch.backends.cpu.get_cpu_capability() + (" AMX" if torch.cpu._is_amx_tile_supported() else "")
+        amx, bf16 = torch.cpu._is_amx_tile_supported(), torch.cpu._is_avx512_bf16_supported()
+        processor = torch.backends.cpu.get_cpu_capability() + (" AMX" if amx else " BF16" if bf16 else "")
     return f"{processor}, {torch.get_num_threads()} threads"
 
 

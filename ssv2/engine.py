@@ -72,17 +72,17 @@ def build_scheduler(
 
 def bf16_native(device: torch.device | str) -> bool:
     """Whether autocast in bf16 is the default on `device`: CUDA GPUs with native bf16 (Ampere on),
-    and CPUs with AMX.
+    and CPUs with AVX-512 BF16 or AMX.
 
-    Other CPUs stay in float32. Without native bf16 (AVX2 only) autocast emulates it, about 30x slower
-    for R3D-18 training; with AVX-512 BF16 (an earlier machine, its AMX not recorded), training ran
-    1.4x faster but its weights turned NaN within the first epoch in 6 of 20 runs, at random steps,
-    and in none of 12 in float32. On the AMX Xeons no bf16 training has turned NaN, and a step takes
-    0.7x float32's (README, round 44).
+    Other CPUs stay in float32: without native bf16 (AVX2 only) autocast emulates it, about 30x
+    slower for R3D-18 training. With AVX-512 BF16 and no AMX (the AMD EPYCs of these sessions) a
+    step of today's model takes 0.68x float32's, once `models.Conv3D` steps round the oneDNN kernel
+    that turned 6 of 20 such trainings NaN within the first epoch; with AMX (Intel Xeons) 0.7x
+    (README, rounds 44 and 48).
     """
     device = torch.device(device)
     if device.type == "cpu":
-        return torch.cpu._is_amx_tile_supported()
+        return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
     return device.type == "cuda" and torch.cuda.is_bf16_supported(including_emulation=False)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import torch
@@ -21,6 +22,29 @@ ARCHITECTURES: dict[int, tuple[type[BasicBlock | Bottleneck], list[int]]] = {
     34: (BasicBlock, [3, 4, 6, 3]),
     50: (Bottleneck, [3, 4, 6, 3]),
 }
+
+
+@cache
+def _amx() -> bool:
+    return torch.cpu._is_amx_tile_supported()
+
+
+class Conv3D(Conv3DSimple):
+    """torchvision's 3x3x3 Conv3DSimple, in float32 where oneDNN's bf16 kernel for it goes wrong.
+
+    On CPUs with AVX-512 BF16 but no AMX (the AMD EPYCs of these sessions), oneDNN's bf16
+    weight-gradient kernel (`jit_bf16:avx512_core_bf16`, torch 2.12) returns NaN at random (in 21-56 calls
+    of 200), when the clip is two time steps deep: `layer3` of an 8-frame R3D, whose
+    weights then turn NaN within the first epoch. Under CPU autocast those convolutions run in
+    float32 there (a small share of the model's work: 2 x 8 x 8 positions at 128 px); the
+    others stay in bf16, and nothing changes on GPUs or CPUs with AMX.
+    """
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[2] == 2 and x.device.type == "cpu" and torch.is_autocast_enabled("cpu") and not _amx():
+            with torch.autocast("cpu", enabled=False):
+                return super().forward(x.float())
+        return super().forward(x)
 
 
 class R3D(VideoResNet):
@@ -60,7 +84,7 @@ class R3D(VideoResNet):
     ):
         if (scene or still) and not centre:
             raise ValueError("scene and still add back the still scene that centre removes: they need centre")
-        super().__init__(block, [Conv3DSimple] * 4, layers, BasicStem, num_classes=num_classes)
+        super().__init__(block, [Conv3D] * 4, layers, BasicStem, num_classes=num_classes)
         self.centre, self.scene, self.still = centre, scene, still
         self.dropout = nn.Dropout(dropout)
         if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
@@ -78,7 +102,7 @@ class R3D(VideoResNet):
                 nn.ReLU(inplace=True),
             )
             for i, stride in enumerate((1, 2, 2, 2)):
-                setattr(self, f"layer{i + 1}", self._make_layer(block, Conv3DSimple, width * 2**i, layers[i], stride))
+                setattr(self, f"layer{i + 1}", self._make_layer(block, Conv3D, width * 2**i, layers[i], stride))
             self.fc = nn.Linear(width * 8 * block.expansion, num_classes)
             for m in self.modules():  # VideoResNet's initialisation, for the rebuilt layers
                 if isinstance(m, nn.Conv3d):
