@@ -331,6 +331,19 @@ def worker(cwd: Path, tracking: str, *args: str) -> subprocess.Popen:
     )
 
 
+def heartbeat_age(engine: sqlalchemy.Engine, study: str, number: int) -> float:
+    """Seconds since a trial's last heartbeat by the database's clock, which Optuna's stale check reads."""
+    query = (
+        "SELECT EXTRACT(EPOCH FROM LOCALTIMESTAMP - h.heartbeat) FROM trial_heartbeats h"
+        " JOIN trials t USING (trial_id) JOIN studies s USING (study_id)"
+        " WHERE s.study_name = :study AND t.number = :number"
+    )
+    with engine.connect() as connection:
+        age = connection.execute(sqlalchemy.text(query), {"study": study, "number": number}).scalar_one_or_none()
+    assert age is not None, f"trial {number} has no heartbeat: its worker never recorded one"
+    return float(age)
+
+
 def finish(process: subprocess.Popen, timeout: float = 300) -> str:
     output, _ = process.communicate(timeout=timeout)
     assert process.returncode == 0, output
@@ -418,14 +431,18 @@ def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_
         pytest.fail(f"the worker never got through an epoch:\n{doomed.communicate()[0]}")
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
-    time.sleep(TINY_TUNE["grace"] + 1)
+    # Wait on the database's clock, not the test's: the trial is stale once its last heartbeat is grace seconds old.
+    deadline = time.monotonic() + 60
+    while (age := heartbeat_age(storage.engine, name, 0)) <= TINY_TUNE["grace"] + 0.5:
+        assert time.monotonic() < deadline, f"trial 0's last heartbeat is only {age:.1f} s old a minute after the kill"
+        time.sleep(0.2)
 
     # The next worker fails the stale trial before its first one, then reruns its params.
     params = yaml.safe_load((cwd / "params.yaml").read_text())
     params["tune"]["epochs"] = 1
     (cwd / "params.yaml").write_text(yaml.safe_dump(params))
     output = finish(worker(cwd, tracking, "--n-trials", "3"))
-    assert "trial 0 lost its worker" in output
+    assert "trial 0 lost its worker" in output, output
     study = optuna.load_study(study_name=name, storage=storage)
     assert [t.state for t in study.trials] == [TrialState.FAIL, TrialState.COMPLETE, TrialState.COMPLETE]
     assert study.trials[1].system_attrs["failed_trial"] == 0 and study.trials[1].params == study.trials[0].params
