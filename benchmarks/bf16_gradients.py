@@ -26,18 +26,17 @@ from __future__ import annotations
 
 import argparse
 import copy
+import dataclasses
 import statistics
-from pathlib import Path
+from collections import defaultdict
 
 import torch
 import torch.nn.functional as F
-import yaml
 from torch import Tensor, nn
 
+from ssv2 import config
 from ssv2.engine import bf16_native
 from ssv2.models import build_model
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def bf16(x: Tensor) -> Tensor:
@@ -98,29 +97,27 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=8, help="classifier outputs")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    m, t = params["model"], params["train"]
-    side = t["crop"] if isinstance(t["crop"], int) else t["crop"][0]
+    model_cfg = config.load(config.ModelConfig, "model")
+    train_cfg = config.load(config.TrainConfig, "train")
+    frames, (height, width) = train_cfg.frames, config.crop_size(train_cfg.crop)
     print(f"CPU bf16 native: {bf16_native(torch.device('cpu'))}, AMX: {torch.cpu._is_amx_tile_supported()}")
-    print(f"model: depth {m['depth']}, width {m['width']}; clips {args.batch} x 3 x {t['frames']} x {side} x {side}")
-    paths = ("float32", "bf16 autocast", "ideal bf16")
+    print(
+        f"model: depth {model_cfg.depth}, width {model_cfg.width}; clips {args.batch} x 3 x {frames} x {height} x {width}"
+    )
     print("| seed | path | median | mean | whole gradient | fc.weight | stem.0.weight |")
     print("|---|---|---|---|---|---|---|")
-    means: dict[str, list[float]] = {p: [] for p in paths}
+    means: dict[str, list[float]] = defaultdict(list)
     for seed in args.seeds:
         torch.manual_seed(seed)
-        model = build_model(
-            m["depth"], args.classes, width=m["width"], centre=m["centre"], pool=m["pool"], scene=m["scene"],
-            still=m["still"], stem_pool=m["stem_pool"],
-        )  # fmt: skip
+        model = build_model(num_classes=args.classes, **dataclasses.asdict(model_cfg))
         for module in model.modules():
             if isinstance(module, nn.BatchNorm3d):
                 nn.init.uniform_(module.weight, 0.5, 1.5)
                 nn.init.uniform_(module.bias, -0.2, 0.2)
         model.train()
         # Smooth in space and time, as video is: coarse noise upsampled, plus a little fine noise.
-        coarse = torch.rand(args.batch, 3, t["frames"] // 2, side // 8, side // 8)
-        smooth = F.interpolate(coarse, size=(t["frames"], side, side), mode="trilinear") * 200 + 20
+        coarse = torch.rand(args.batch, 3, frames // 2, height // 8, width // 8)
+        smooth = F.interpolate(coarse, size=(frames, height, width), mode="trilinear") * 200 + 20
         clips = (smooth + 10 * torch.randn_like(smooth)).clamp(0, 255).to(torch.uint8)
         labels = torch.randint(args.classes, (args.batch,))
         # Each path starts from the same weights and batch-norm statistics: a forward pass in train mode updates them.
