@@ -208,11 +208,6 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
         "train.crop's shorter side must be at most store.short_side (the store's frames are no smaller)",
     ),
     (
-        ("model.pretrained", "model.width"),
-        lambda p: p["model"].pretrained is None or p["model"].width == 64,
-        "model.pretrained needs model.width 64 (torchvision's weights are of that width)",
-    ),
-    (
         ("model.scene", "model.centre"),
         lambda p: not p["model"].scene or p["model"].centre,
         "model.scene needs model.centre true (it adds back the still scene that centring removes)",

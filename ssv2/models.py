@@ -159,8 +159,6 @@ def build_model(
     """
     if depth not in ARCHITECTURES:
         raise ValueError(f"unknown depth {depth!r}: must be one of {sorted(ARCHITECTURES)}")
-    if pretrained is not None and width != 64:
-        raise ValueError(f"pretrained weights are torchvision's, of width 64, got model width {width}")
     block, layers = ARCHITECTURES[depth]
     model = R3D(block, layers, num_classes, width, centre, pool, scene, dropout, still, stem_pool)
     if pretrained is not None:
@@ -212,8 +210,9 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
     """Initialise `model`, all but the `fc` layer, from a state dict file.
 
     Either torchvision's R3D layout (its r3d_18 Kinetics-400 weights, or any R3D of the
-    model's depth) or torchvision's 2D ImageNet ResNet-18/34/50 (`torchvision.models.resnet50`
-    weights), inflated by `inflate`; the file's depth must be the model's.
+    model's depth and width, such as benchmarks/pretrain.py's) or torchvision's 2D ImageNet
+    ResNet-18/34/50 (`torchvision.models.resnet50` weights), inflated by `inflate`; the file's
+    depth must be the model's.
     """
     path = Path(path)
     if not path.is_file():

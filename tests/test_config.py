@@ -114,7 +114,6 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
             r"train.crop's shorter side must be at most store.short_side",
         ),
         ({"train.crop": [96, 120], "store.short_side": 80}, "store", r"train.crop's shorter side must be at most"),
-        ({"model.pretrained": "r3d.pth", "model.width": 16}, "model", "model.pretrained needs model.width 64"),
         ({"model.scene": True, "model.centre": False}, "model", "model.scene needs model.centre true"),
         ({"model.still": 0.2, "model.centre": False}, "model", "model.still needs model.centre true"),
         (

@@ -76,9 +76,23 @@ def test_pretrained_missing_file_names_path_and_source(tmp_path):
     assert "https://download.pytorch.org/models/r3d_18" in str(info.value)
 
 
-def test_pretrained_needs_width_64(kinetics_weights):
-    with pytest.raises(ValueError, match="width 64, got model width 16"):
+def test_pretrained_of_another_width_is_a_shape_mismatch(kinetics_weights):
+    with pytest.raises(
+        ValueError,
+        match=r"r3d_18-kinetics.pth: does not match an R3D-18 .*shape mismatch .*\(64, 64, 3, 3, 3\) vs \(16, 16, 3, 3, 3\)",
+    ):
         build_model(18, 174, pretrained=kinetics_weights[0], width=16)
+
+
+def test_pretrained_loads_a_narrow_models_own_weights(tmp_path):
+    """Weights of an earlier training of the same shape (benchmarks/pretrain.py's), stored in bf16."""
+    source = build_model(18, 8, width=16, centre=True, stem_pool=True)
+    path = tmp_path / "sample-r3d.pth"
+    torch.save({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in source.state_dict().items()}, path)
+    model = build_model(18, 174, pretrained=path, width=16, centre=True, stem_pool=True)
+    for name, value in source.state_dict().items():
+        if not name.startswith("fc."):
+            torch.testing.assert_close(model.state_dict()[name], value.to(torch.bfloat16).to(value.dtype), msg=name)
 
 
 def test_pretrained_depth_must_be_the_models(kinetics_weights):
