@@ -17,12 +17,10 @@ state dict without its classifier (whose class count is the user's), in bf16 to 
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
 import torch
-import yaml
 from generalisation import Progress, prepare
 
 from ssv2 import config
@@ -41,26 +39,30 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("weights/sample-r3d.pth"), help="the state dict written")
     args = parser.parse_args()
 
-    params = yaml.safe_load(Path(config.PARAMS_FILE).read_text())
+    params = config.load_params()
     knobs = {"seed": args.seed, "train_per_class": args.train_per_class, "validation_per_class": 4}
     class_names, tables, store = prepare("sample-large", knobs, params, args.work)
     model_cfg = config.from_dict(config.ModelConfig, {**params["model"], "pretrained": None}, "model")
     train_cfg = config.from_dict(config.TrainConfig, {**params["train"], "epochs": args.epochs}, "train")
-    print(f"pretraining on {len(tables['train'])} videos of {len(set(class_names))} classes for {args.epochs} epochs")
+    train = tables["train"]
+    print(f"pretraining on {len(train)} videos of {train['label'].nunique()} classes for {args.epochs} epochs")
     start = time.perf_counter()
     history = fit(
         model_cfg, train_cfg, store, class_names, checkpoints=args.work / "models", listeners=[Progress("pretrain")]
     )
     model, _ = load_model(args.work / "models" / MODEL)
-    state = {k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in model.state_dict().items()}
-    state = {k: v for k, v in state.items() if not k.startswith("fc.")}
+    state = {
+        k: v.to(torch.bfloat16) if v.is_floating_point() else v
+        for k, v in model.state_dict().items()
+        if not k.startswith("fc.")
+    }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(state, args.out)
     last = history[-1]
     print(
         f"{args.out}: {sum(v.numel() for v in state.values())} values; {time.perf_counter() - start:.0f} s, "
         f"train top-1 {last['train_top1']:.1f}%, val top-1 {last['val_top1']:.1f}% "
-        f"({dataclasses.asdict(model_cfg)['depth']}-deep, width {model_cfg.width})"
+        f"(R3D-{model_cfg.depth}, width {model_cfg.width})"
     )
 
 
