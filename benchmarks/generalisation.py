@@ -526,6 +526,9 @@ def main() -> None:
             print("(params.yaml itself is not among the candidates: compare with its own rows before adopting)")
         print(f"\nChosen on the tuning variants: {best}\n\n{table(rows, names)}\n")
         held_out = [v for v in variants if v in HELD_OUT]
+        if not held_out:
+            print(f"Not run held out: --only named no held-out variant ({', '.join(HELD_OUT)})")
+            return
         rows = run_many([(v, s, candidates[best]) for v in held_out for s in seeds], args.work, args.jobs, args.reuse)
         print(f"\nHeld out, with {best} ({candidates[best] or 'params.yaml'}):\n\n{table(rows, names)}")
         return
