@@ -134,6 +134,7 @@ def load_model(path: str | Path, map_location: str | torch.device = "cpu") -> tu
         scene=checkpoint.get("scene", False),
         still=checkpoint.get("still", 0.0),
         stem_pool=checkpoint.get("stem_pool", False),
+        non_local=checkpoint.get("non_local", False),
     )
     try:
         model.load_state_dict(checkpoint["model"])

@@ -124,6 +124,7 @@ class ModelConfig:
     dropout: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
     still: float = _rule(lambda v: 0 <= v < 1, "in [0, 1)", default=0.0)
     stem_pool: bool = False
+    non_local: bool = False
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,7 @@ def inference_state(
         "still": model_cfg.still,
         "pool": model_cfg.pool,
         "stem_pool": model_cfg.stem_pool,
+        "non_local": model_cfg.non_local,
         "class_names": class_names,
         PREPROCESSING: preprocessing.to_dict(),
         TRAIN_VIDEOS: train_videos,

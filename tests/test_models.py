@@ -42,6 +42,21 @@ def test_stem_pool_halves_layer1_maps_and_adds_no_weights(width):
         assert pooled(clips).shape == (1, 5)
 
 
+@pytest.mark.parametrize("depth", [18, 50])
+def test_non_local_block_starts_as_the_identity(depth):
+    torch.manual_seed(0)
+    plain = build_model(depth, 5, width=16, centre=True).eval()
+    torch.manual_seed(0)
+    relating = build_model(depth, 5, width=16, centre=True, non_local=True).eval()
+    missing = relating.load_state_dict(plain.state_dict(), strict=False).missing_keys
+    assert missing and all(k.startswith("relate.") for k in missing)  # the ResNet's own weights are unchanged
+    clips = torch.randint(0, 256, (2, 3, 8, 32, 32), dtype=torch.uint8)
+    with torch.no_grad():
+        torch.testing.assert_close(relating(clips), plain(clips))
+    relating.train()(clips).sum().backward()
+    assert relating.relate.out[1].weight.grad.abs().sum() > 0  # it learns from the first step
+
+
 def test_unknown_depth():
     with pytest.raises(ValueError, match="depth 101"):
         build_model(101, 3)
