@@ -16,3 +16,4 @@ TRAIN_METRICS = Path("metrics/train.json")
 TRAIN_PLOTS = Path("plots/train.csv")
 EVAL = Path("eval")  # the evaluate stage's metrics, tables and plots
 EVAL_METRICS = EVAL / "metrics.json"
+EVAL_CONFUSION = EVAL / "confusion.csv"  # one row per validation video scored: id, actual, predicted

@@ -7,13 +7,14 @@ MLflow's own default (sqlite:///mlflow.db in the working directory, the reposito
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import signal
 import subprocess
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,12 +24,14 @@ import mlflow
 import pandas as pd
 import yaml
 from mlflow import MlflowClient
+from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
 RUN_FILE = "mlflow_run.json"  # beside the checkpoints: which run the training logs to
 CHAMPION = "champion"
 EXPERIMENT = "ssv2-train"  # where training runs go unless MLFLOW_EXPERIMENT_NAME/_ID or `mlflow run` say otherwise
 TOP1_TAG = "val_top1"  # on every registered version: the validation top-1 that the champion rule compares
+SET_TAG = "val_set"  # ... and a fingerprint of the videos it was scored on: only top-1s on the same set compare
 # The experiment tag from which MLflow 3's UI picks an experiment's view, and its value for model training.
 EXPERIMENT_KIND, MODEL_TRAINING = "mlflow.experimentKind", "custom_model_development"
 
@@ -101,6 +104,17 @@ def read_lock(path: str | Path = "dvc.lock") -> dict:
     if not path.is_file():
         return {}
     return yaml.safe_load(path.read_text()) or {}
+
+
+def validation_set(scored: Iterable[tuple[str, str]]) -> str:
+    """A fingerprint of a validation set from its (video id, class name) pairs, in any order.
+
+    Class names rather than label indices, which depend on labels.json; "<videos> videos, <classes>
+    classes, <hash>" so that a mismatch reads at a glance in an error or in the registry's tags.
+    """
+    pairs = sorted(set(scored))
+    digest = hashlib.sha256("".join(f"{ident}\t{name}\n" for ident, name in pairs).encode()).hexdigest()
+    return f"{len(pairs)} videos, {len({name for _, name in pairs})} classes, sha256 {digest[:12]}"
 
 
 def champion_decision(candidate: float, champion: float | None) -> bool:
@@ -271,27 +285,49 @@ def continue_run(folder: Path) -> Iterator[mlflow.ActiveRun]:
 # ---------------------------------------------------------------- registry
 
 
-def _champion(client: MlflowClient, name: str):
-    """The version holding the champion alias, or None."""
-    version = client.get_registered_model(name).aliases.get(CHAMPION)
-    return None if version is None else client.get_model_version(name, version)
+def champion_to_beat(client: MlflowClient, name: str, val_set: str) -> ModelVersion | None:
+    """The version of `name` holding @champion, or None; raises TrackingError unless a model scored on
+    `val_set` can be compared with it.
 
-
-def promote_if_better(client: MlflowClient, name: str, version: str, top1: float) -> dict[str, str]:
-    """Apply the champion rule to a new version of `name` and record the decision on it as tags.
-
-    Tags: val_top1 (this version's), champion_val_top1 and champion_version (the champion it
-    was compared with, "none" for the first), and decision. Returns the tags.
+    A top-1 on another validation set (the sample's, when data.root now names the real dataset) says
+    nothing about which model is better, so it is refused rather than compared. A champion registered
+    before versions recorded their set has no val_set tag and is compared on its top-1 alone.
     """
-    current = _champion(client, name)
-    current_top1 = None
-    if current is not None:
-        if TOP1_TAG not in current.tags:
-            raise TrackingError(
-                f"model {name} version {current.version} holds @{CHAMPION} but has no {TOP1_TAG} tag to compare "
-                f"with; tag it (mlflow's MlflowClient.set_model_version_tag) or move the alias by hand"
-            )
-        current_top1 = float(current.tags[TOP1_TAG])
+    try:
+        version = client.get_registered_model(name).aliases.get(CHAMPION)
+    except MlflowException as error:
+        if error.error_code == "RESOURCE_DOES_NOT_EXIST":  # the first registration creates the model
+            return None
+        raise
+    if version is None:
+        return None
+    champion = client.get_model_version(name, version)
+    if TOP1_TAG not in champion.tags:
+        raise TrackingError(
+            f"model {name} version {version} holds @{CHAMPION} but has no {TOP1_TAG} tag to compare "
+            f"with; tag it (mlflow's MlflowClient.set_model_version_tag) or move the alias by hand"
+        )
+    theirs = champion.tags.get(SET_TAG, val_set)
+    if theirs != val_set:
+        raise TrackingError(
+            f"model {name} version {version} holds @{CHAMPION} with a top-1 on another validation set "
+            f"({theirs}) than this model's ({val_set}), so the two do not compare. Register this model "
+            f"under a name of its own, e.g. `dvc exp run -S register.name={name}-<dataset>` (reruns the "
+            f"register stage only), or move @{CHAMPION} by hand (MlflowClient.set_registered_model_alias)"
+        )
+    return champion
+
+
+def promote_if_better(client: MlflowClient, name: str, version: str, top1: float, val_set: str) -> dict[str, str]:
+    """Apply the champion rule to a new version of `name`, scored `top1` on `val_set`, and record the
+    decision on it as tags.
+
+    Tags: val_top1 and val_set (this version's), champion_val_top1 and champion_version (the champion
+    it was compared with, "none" for the first), and decision. Returns the tags. Raises TrackingError,
+    tagging nothing, where the champion's top-1 does not compare (`champion_to_beat`).
+    """
+    current = champion_to_beat(client, name, val_set)
+    current_top1 = None if current is None else float(current.tags[TOP1_TAG])
     promote = champion_decision(top1, current_top1)
     if current is None:
         decision = "promoted: the first version"
@@ -301,6 +337,7 @@ def promote_if_better(client: MlflowClient, name: str, version: str, top1: float
         decision = f"kept version {current.version}: {top1:g} does not beat its {current_top1:g}"
     tags = {
         TOP1_TAG: repr(top1),
+        SET_TAG: val_set,
         "champion_val_top1": "none" if current_top1 is None else repr(current_top1),
         "champion_version": "none" if current is None else str(current.version),
         "decision": decision,

@@ -18,8 +18,8 @@ from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.explain import explain_clip, gallery_picks, save_grid
 from ssv2.paths import EVAL as OUT
+from ssv2.paths import EVAL_CONFUSION, STORE
 from ssv2.paths import MODEL as CHECKPOINT
-from ssv2.paths import STORE
 from ssv2.report import (
     confused_pairs,
     confusion_classes,
@@ -83,7 +83,7 @@ def evaluate(cfg: config.EvaluateConfig) -> tuple[dict[str, float], dict]:
     pd.DataFrame(pairs, columns=["actual", "predicted", "count", "share"]).to_csv(
         OUT / "confused_pairs.csv", index=False
     )
-    with open(OUT / "confusion.csv", "w", newline="") as f:  # one row per video, as `dvc plots` wants
+    with open(EVAL_CONFUSION, "w", newline="") as f:  # one row per video, as `dvc plots` wants
         writer = csv.writer(f)
         writer.writerow(["id", "actual", "predicted"])
         writer.writerows(

@@ -1,6 +1,8 @@
 """DVC stage: log the trained model as an MLflow pyfunc model in the training's run, register it as a
-new version of register.name, and move @champion to it only if its validation top-1 is higher."""
+new version of register.name, and move @champion to it only if its validation top-1, on the same
+validation videos, is higher. A champion scored on other videos (another dataset) registers nothing."""
 
+import csv
 import json
 from pathlib import Path
 
@@ -8,7 +10,7 @@ from mlflow import MlflowClient
 
 from ssv2 import config, serving, tracking
 from ssv2.annotations import read_table
-from ssv2.paths import EVAL_METRICS, VALIDATION
+from ssv2.paths import EVAL_CONFUSION, EVAL_METRICS, VALIDATION
 from ssv2.paths import MODEL as CHECKPOINT
 from ssv2.paths import REGISTERED as OUT
 from ssv2.video import VideoError, decode_video
@@ -29,6 +31,10 @@ def main() -> None:
     register = config.load(tracking.RegisterConfig, "register")
     evaluate = config.load(config.EvaluateConfig, "evaluate")
     top1 = json.loads(EVAL_METRICS.read_text())["top1"]
+    with open(EVAL_CONFUSION, newline="") as f:
+        val_set = tracking.validation_set((row["id"], row["actual"]) for row in csv.DictReader(f))
+    client = MlflowClient()
+    tracking.champion_to_beat(client, register.name, val_set)  # before logging: a refusal registers nothing
     with tracking.continue_run(CHECKPOINT.parent):
         info = serving.log_model(
             CHECKPOINT,
@@ -37,7 +43,7 @@ def main() -> None:
             registered_model_name=register.name,
         )
         version = str(info.registered_model_version)
-        tags = tracking.promote_if_better(MlflowClient(), register.name, version, top1)
+        tags = tracking.promote_if_better(client, register.name, version, top1, val_set)
     OUT.write_text(json.dumps({"name": register.name, "version": version, **tags}, indent=2) + "\n")
     print(f"registered {register.name} version {version}: {tags['decision']}")
 

@@ -131,6 +131,27 @@ def test_data_stages_on_an_unseen_dataset_in_the_official_layout(repo, tmp_path)
     assert {r.split(":")[0] for r in skipped["reason"]} == {"missing", "truncated", "empty"}
 
 
+def test_a_model_of_other_data_is_not_compared_with_the_samples_champion(repo, tmp_path):
+    run(["dvc", "repro"], repo)  # the sample's model takes @champion
+    elsewhere = tmp_path / "downloads" / "ssv2"
+    make_sample(elsewhere, sample_config(seed=7, train_per_class=2, validation_per_class=1, test_per_class=1, broken=0))
+    set_params(repo, {"data": {"root": str(elsewhere)}})
+    refused = subprocess.run(["dvc", "repro"], cwd=repo, env=environment(), capture_output=True, text=True)
+    assert refused.returncode != 0 and "Running stage 'evaluate'" in refused.stdout
+    assert "another validation set (13 videos, 13 classes, sha256" in refused.stderr, refused.stderr
+    assert "register.name=ssv2-r3d-<dataset>" in refused.stderr
+    client = MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
+    assert len(client.search_model_versions("name = 'ssv2-r3d'")) == 1  # nothing registered
+
+    # The remedy the error names: a name of the data's own, after which only registration runs.
+    named = run(["dvc", "exp", "run", "-S", "register.name=ssv2-r3d-other"], repo)
+    assert re.findall(r"Running stage '(\w+)'", named) == ["register"], named
+    assert client.get_model_version_by_alias("ssv2-r3d-other", "champion").tags["decision"] == (
+        "promoted: the first version"
+    )
+    assert str(client.get_model_version_by_alias("ssv2-r3d", "champion").version) == "1"
+
+
 def test_r3d_50_from_an_inflated_imagenet_resnet_50_trains_through_dvc_repro(repo, tmp_path):
     weights = tmp_path / "resnet50.pth"  # laid out as torchvision's ImageNet file, random weights
     resnet = torchvision.models.resnet50()

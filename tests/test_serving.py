@@ -70,7 +70,7 @@ def store(tmp_path_factory, videos):
             info = serving.log_model(
                 checkpoint, videos["webm"], clips=2, crops=3, reverse="auto", registered_model_name=NAME
             )
-        tracking.promote_if_better(MlflowClient(), NAME, str(info.registered_model_version), 10.0)
+        tracking.promote_if_better(MlflowClient(), NAME, str(info.registered_model_version), 10.0, "3 videos")
         yield root, checkpoint
 
 

@@ -217,6 +217,17 @@ def test_evaluation_and_registration_add_to_the_same_run(workspace, trained):
     run = mlflow.get_run(trained)
     assert run.info.status == "FINISHED" and run.data.params == params_before
 
+    # The same model scored on other videos (one fewer): its top-1 does not compare, and nothing is registered.
+    confusion = workspace / "eval/confusion.csv"
+    scored = confusion.read_text()
+    confusion.write_text("".join(scored.splitlines(keepends=True)[:-1]))
+    try:
+        with pytest.raises(tracking.TrackingError, match="another validation set"):
+            run_stage("register")
+    finally:
+        confusion.write_text(scored)
+    assert [str(v.version) for v in client.search_model_versions("name = 'tiny'")] == ["1"]
+
 
 def test_a_crashing_training_ends_its_run_failed(tmp_path, monkeypatch, workspace):
     (tmp_path / "data").symlink_to(workspace / "data")
@@ -267,37 +278,74 @@ def test_experiments_open_on_model_training_in_the_ui(tmp_path, monkeypatch):
     assert kinds == ["custom_model_development", "custom_model_development", "genai_development"]
 
 
-def test_champion_moves_only_to_a_better_version(tmp_path, monkeypatch):
+SET = "3 videos, 3 classes, sha256 0123456789ab"
+
+
+@pytest.fixture
+def registry(tmp_path, monkeypatch) -> MlflowClient:
+    """A real sqlite tracking store holding registered model "m", with no versions yet."""
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path}/mlflow.db")
     monkeypatch.chdir(tmp_path)
     client = MlflowClient()
     client.create_registered_model("m")
+    return client
 
-    def new_version(top1: float) -> tuple[str, dict]:
-        version = client.create_model_version("m", source=str(tmp_path)).version
-        return version, tracking.promote_if_better(client, "m", version, top1)
 
-    def champion() -> str:
-        return client.get_model_version_by_alias("m", tracking.CHAMPION).version
+def new_version(client: MlflowClient, top1: float, val_set: str = SET) -> tuple[str, dict]:
+    version = client.create_model_version("m", source=".").version
+    return version, tracking.promote_if_better(client, "m", version, top1, val_set)
 
-    v1, tags = new_version(50.0)
-    assert champion() == v1 and tags["champion_version"] == "none"
-    v2, tags = new_version(60.0)  # better: moves
-    assert champion() == v2 and tags["decision"] == "promoted: 60 beats version 1's 50"
-    v3, tags = new_version(60.0)  # a tie keeps the old one
-    assert champion() == v2 and tags["decision"] == "kept version 2: 60 does not beat its 60"
-    v4, _ = new_version(40.0)  # worse: stays
-    assert champion() == v2
-    recorded = client.get_model_version("m", v3).tags
+
+def champion(client: MlflowClient) -> str:
+    return client.get_model_version_by_alias("m", tracking.CHAMPION).version
+
+
+def test_champion_moves_only_to_a_better_version(registry):
+    v1, tags = new_version(registry, 50.0)
+    assert champion(registry) == v1 and tags["champion_version"] == "none"
+    v2, tags = new_version(registry, 60.0)  # better: moves
+    assert champion(registry) == v2 and tags["decision"] == "promoted: 60 beats version 1's 50"
+    v3, tags = new_version(registry, 60.0)  # a tie keeps the old one
+    assert champion(registry) == v2 and tags["decision"] == "kept version 2: 60 does not beat its 60"
+    v4, _ = new_version(registry, 40.0)  # worse: stays
+    assert champion(registry) == v2
+    recorded = registry.get_model_version("m", v3).tags
     assert (recorded["val_top1"], recorded["champion_val_top1"], recorded["champion_version"]) == ("60.0", "60.0", "2")
+    assert recorded["val_set"] == SET
 
-    client.delete_model_version_tag("m", v2, tracking.TOP1_TAG)
-    v5 = client.create_model_version("m", source=str(tmp_path)).version
+    registry.delete_model_version_tag("m", v2, tracking.TOP1_TAG)
+    v5 = registry.create_model_version("m", source=".").version
     with pytest.raises(tracking.TrackingError, match="no val_top1 tag"):
-        tracking.promote_if_better(client, "m", v5, 99.0)
+        tracking.promote_if_better(registry, "m", v5, 99.0, SET)
+
+
+def test_a_top1_on_other_validation_videos_is_refused_not_compared(registry):
+    # The sample's champion at 98%, then a model of the real dataset at 40%: neither beats the other.
+    v1, _ = new_version(registry, 98.0, "104 videos, 13 classes, sha256 aaaaaaaaaaaa")
+    v2 = registry.create_model_version("m", source=".").version
+    with pytest.raises(tracking.TrackingError, match=r"another validation set \(104 videos.*register.name=m-<dataset>"):
+        tracking.promote_if_better(registry, "m", v2, 40.0, "24777 videos, 174 classes, sha256 bbbbbbbbbbbb")
+    assert champion(registry) == v1 and registry.get_model_version("m", v2).tags == {}
+    assert tracking.champion_to_beat(registry, "no such model", SET) is None  # its first registration
+
+
+def test_a_champion_from_before_validation_sets_were_recorded_is_compared_on_top1(registry):
+    v1, _ = new_version(registry, 50.0)
+    registry.delete_model_version_tag("m", v1, tracking.SET_TAG)
+    v2, tags = new_version(registry, 60.0)
+    assert champion(registry) == v2 and tags["decision"] == "promoted: 60 beats version 1's 50"
 
 
 # ---------------------------------------------------------------- pure helpers
+
+
+def test_validation_set_names_its_size_and_changes_with_any_video_or_label():
+    scored = [("3", "Moving something up"), ("1", "Moving something down"), ("2", "Moving something up")]
+    fingerprint = tracking.validation_set(scored)
+    assert fingerprint.startswith("3 videos, 2 classes, sha256 ")
+    assert tracking.validation_set(reversed(scored)) == fingerprint  # the order of the rows does not matter
+    relabelled = [*scored[:2], ("2", "Moving something down")]
+    assert len({fingerprint, tracking.validation_set(scored[:2]), tracking.validation_set(relabelled)}) == 3
 
 
 def test_flatten():
