@@ -106,13 +106,13 @@ def read_lock(path: str | Path = "dvc.lock") -> dict:
     return yaml.safe_load(path.read_text()) or {}
 
 
-def validation_set(scored: Iterable[tuple[str, str]]) -> str:
-    """A fingerprint of a validation set from its (video id, class name) pairs, in any order.
+def video_set(labelled: Iterable[tuple[str, str]]) -> str:
+    """A fingerprint of a set of videos, such as a validation split, from its (video id, class name) pairs.
 
-    Class names rather than label indices, which depend on labels.json; "<videos> videos, <classes>
+    In any order; class names rather than label indices, which depend on labels.json; "<videos> videos, <classes>
     classes, <hash>" so that a mismatch reads at a glance in an error or in the registry's tags.
     """
-    pairs = sorted(set(scored))
+    pairs = sorted(set(labelled))
     digest = hashlib.sha256("".join(f"{ident}\t{name}\n" for ident, name in pairs).encode()).hexdigest()
     return f"{len(pairs)} videos, {len({name for _, name in pairs})} classes, sha256 {digest[:12]}"
 

@@ -32,7 +32,7 @@ def main() -> None:
     evaluate = config.load(config.EvaluateConfig, "evaluate")
     top1 = json.loads(EVAL_METRICS.read_text())["top1"]
     with open(EVAL_CONFUSION, newline="") as f:
-        val_set = tracking.validation_set((row["id"], row["actual"]) for row in csv.DictReader(f))
+        val_set = tracking.video_set((row["id"], row["actual"]) for row in csv.DictReader(f))
     client = MlflowClient()
     tracking.champion_to_beat(client, register.name, val_set)  # before logging: a refusal registers nothing
     with tracking.continue_run(CHECKPOINT.parent):

@@ -339,13 +339,13 @@ def test_a_champion_from_before_validation_sets_were_recorded_is_compared_on_top
 # ---------------------------------------------------------------- pure helpers
 
 
-def test_validation_set_names_its_size_and_changes_with_any_video_or_label():
+def test_video_set_names_its_size_and_changes_with_any_video_or_label():
     scored = [("3", "Moving something up"), ("1", "Moving something down"), ("2", "Moving something up")]
-    fingerprint = tracking.validation_set(scored)
+    fingerprint = tracking.video_set(scored)
     assert fingerprint.startswith("3 videos, 2 classes, sha256 ")
-    assert tracking.validation_set(reversed(scored)) == fingerprint  # the order of the rows does not matter
+    assert tracking.video_set(reversed(scored)) == fingerprint  # the order of the rows does not matter
     relabelled = [*scored[:2], ("2", "Moving something down")]
-    assert len({fingerprint, tracking.validation_set(scored[:2]), tracking.validation_set(relabelled)}) == 3
+    assert len({fingerprint, tracking.video_set(scored[:2]), tracking.video_set(relabelled)}) == 3
 
 
 def test_flatten():

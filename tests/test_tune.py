@@ -29,7 +29,7 @@ from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import materialise
 from ssv2.tracking import ensure_experiment_id
 from ssv2.tune.best import apply_best
-from ssv2.tune.search import SweepInputs, load_inputs, make_pruner, suggest, trial_configs
+from ssv2.tune.search import SweepInputs, conditions, load_inputs, make_pruner, suggest, trial_configs
 from ssv2.tune.study import run_study
 from ssv2.tune.tracking import EXPERIMENT, PLOTS, RUN_ATTR, tracked_objective
 
@@ -234,6 +234,30 @@ def test_study_tracks_each_trial_in_a_nested_run_and_resumes(tiny_repo, tmp_path
     assert parent.data.tags["best_trial"] == str(study.best_trial.number)
     artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "plots")}
     assert artifacts == {f"plots/{name}.png" for name in PLOTS}
+
+
+def test_a_study_resumed_under_other_conditions_is_refused_naming_them(tiny_repo, tmp_path, tracking):
+    sweep = sweep_in(tiny_repo, tmp_path, n_trials=1, epochs=1)
+    run_study(sweep)
+    # The same videos named otherwise (as another dataset's would be), a wider model and a longer schedule.
+    other = dataclasses.replace(
+        sweep,
+        class_names=sweep.class_names[::-1],
+        model=dataclasses.replace(sweep.model, width=24),
+        tune=dataclasses.replace(sweep.tune, n_trials=2, epochs=2),
+    )
+    with pytest.raises(ParamsError) as refused:
+        run_study(other)
+    changed = [line.split(":")[0].strip() for line in str(refused.value).splitlines()[1:-1]]
+    assert changed == ["model.width", "train.epochs", "videos.train", "videos.validation"], str(refused.value)
+    assert "model.width: 16 -> 24" in str(refused.value) and "--study <name>" in str(refused.value)
+    assert len(optuna.load_study(study_name=sweep.tune.study, storage=sweep.tune.storage).trials) == 1
+
+    # What a worker may set for its own machine is no condition: it joins, and the study goes on.
+    faster = dataclasses.replace(sweep, train=dataclasses.replace(sweep.train, workers=2, compile=True))
+    assert conditions(faster) == conditions(sweep)
+    study = run_study(dataclasses.replace(faster, tune=dataclasses.replace(sweep.tune, n_trials=2)))
+    assert len(study.trials) == 2
 
 
 def test_pruned_and_failed_trials_are_marked_and_the_study_goes_on(tiny_repo, tmp_path, tracking):

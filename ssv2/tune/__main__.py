@@ -63,7 +63,10 @@ def main(argv: list[str] | None = None) -> None:
     tune = dataclasses.replace(inputs.tune, **{k: v for k, v in overrides.items() if v is not None})
     matplotlib.use("Agg")  # the study's plots go to files only; servers have no display
     optuna.logging.set_verbosity(optuna.logging.INFO)
-    run_study(dataclasses.replace(inputs, tune=tune))
+    try:
+        run_study(dataclasses.replace(inputs, tune=tune))
+    except ParamsError as e:  # a study resumed under other conditions
+        raise SystemExit(f"error: {e}") from None
 
 
 if __name__ == "__main__":

@@ -13,10 +13,13 @@ import optuna
 
 from ssv2 import config, paths
 from ssv2.config import ModelConfig, ParamsError, TrainConfig, TuneConfig
+from ssv2.store import SUMMARY_FILE, ClipStore
+from ssv2.tracking import flatten, video_set
 from ssv2.training import Listener, fit
 
 # Where each searched value lives in params.yaml.
 PARAM_KEYS = {"lr": "train.lr", "frames": "train.frames", "depth": "model.depth"}
+SPEED_ONLY = ("train.workers", "train.compile")  # keys a worker may set for its machine without changing a trial
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,27 @@ def load_inputs(
         if not path.is_file():
             raise FileNotFoundError(f"{path}: not found; build the clip store first with `dvc repro materialise`")
     return dataclasses.replace(inputs, class_names=json.loads(classes.read_text(encoding="utf-8")))
+
+
+def conditions(inputs: SweepInputs) -> dict[str, str]:
+    """What a trial's top-1 depends on besides its searched values, flattened as MLflow logs params:
+    the model and train sections (train.epochs being tune.epochs), the store's codec and short side,
+    and the videos trained and validated on. Only trials run under the same conditions compare."""
+    fixed = flatten(
+        {
+            "model": dataclasses.asdict(inputs.model),
+            "train": {**dataclasses.asdict(inputs.train), "epochs": inputs.tune.epochs},
+        }
+    )
+    for key in (*PARAM_KEYS.values(), *SPEED_ONLY):
+        del fixed[key]
+    summary = json.loads((inputs.store / SUMMARY_FILE).read_text())
+    for key in ("codec", "short_side"):
+        fixed[f"store.{key}"] = str(summary[key])
+    for split in ("train", "validation"):
+        store = ClipStore(inputs.store / split)
+        fixed[f"videos.{split}"] = video_set(zip(store.ids, (inputs.class_names[label] for label in store.labels)))
+    return fixed
 
 
 def suggest(trial: optuna.Trial, tune: TuneConfig) -> dict[str, Any]:

@@ -12,9 +12,11 @@ from optuna.exceptions import ExperimentalWarning
 from optuna.storages import RDBStorage, RetryHeartbeatStaleTrialCallback
 from optuna.trial import FrozenTrial
 
-from ssv2.config import TuneConfig
+from ssv2.config import ParamsError, TuneConfig
 from ssv2.tune.search import make_pruner
 from ssv2.tune.tracking import mark_killed
+
+CONDITIONS_ATTR = "conditions"  # study user attr: what its trials' top-1s depend on besides their searched values
 
 
 def _on_stale(study: optuna.Study, trial: FrozenTrial, retry: RetryHeartbeatStaleTrialCallback) -> None:
@@ -53,19 +55,48 @@ def make_storage(tune: TuneConfig, attempts: int = 5) -> RDBStorage:
     return _rdb_storage(tune)
 
 
-def open_study(tune: TuneConfig) -> tuple[optuna.Study, bool]:
-    """Create the study, or load it if it exists; returns it and whether this call created it."""
+def check_conditions(study: optuna.Study, conditions: dict[str, str]) -> None:
+    """Raise ParamsError, naming each difference, unless the study's trials ran under `conditions`.
+
+    A top-1 on other data, or of another model or schedule, says nothing about this run's values: a
+    study resumed on the real dataset after the sample would otherwise count the sample's trials as
+    done and call the best of them best. A study from before conditions were recorded takes these.
+    """
+    recorded = study.user_attrs.get(CONDITIONS_ATTR)
+    if recorded is None:
+        study.set_user_attr(CONDITIONS_ATTR, conditions)
+        return
+    changed = [
+        f"{key}: {recorded.get(key, 'unset')} -> {conditions.get(key, 'unset')}"
+        for key in sorted(recorded.keys() | conditions.keys())
+        if recorded.get(key) != conditions.get(key)
+    ]
+    if changed:
+        raise ParamsError(
+            f"study {study.study_name!r} ran its {len(study.trials)} trials under other conditions, so their "
+            f"top-1s do not compare with this run's:\n  " + "\n  ".join(changed) + "\n"
+            "start a study of its own: python -m ssv2.tune --study <name> (or tune.study in params.yaml)"
+        )
+
+
+def open_study(tune: TuneConfig, conditions: dict[str, str]) -> tuple[optuna.Study, bool]:
+    """Create the study, or load it if it exists and its trials ran under `conditions`; returns it and
+    whether this call created it."""
     storage, pruner = make_storage(tune), make_pruner(tune)
     try:
         # constant_liar: other workers' running trials count as bad, so parallel workers spread out.
         sampler = optuna.samplers.TPESampler(seed=tune.seed, constant_liar=True)
-        return optuna.create_study(
+        study = optuna.create_study(
             storage=storage, study_name=tune.study, direction="maximize", sampler=sampler, pruner=pruner
-        ), True
+        )
+        created = True
     except optuna.exceptions.DuplicatedStudyError:
         # A joining or resuming worker draws from its own seed: the study's seed would replay the first trials.
         sampler = optuna.samplers.TPESampler(constant_liar=True)
-        return optuna.load_study(study_name=tune.study, storage=storage, sampler=sampler, pruner=pruner), False
+        study = optuna.load_study(study_name=tune.study, storage=storage, sampler=sampler, pruner=pruner)
+        created = False
+    check_conditions(study, conditions)
+    return study, created
 
 
 def remaining_trials(study: optuna.Study, n_trials: int | None) -> int | None:

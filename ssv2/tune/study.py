@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 from ssv2.tracking import ensure_experiment_id
 from ssv2.tune.best import BestTrial, best_trial, write_best
-from ssv2.tune.search import SweepInputs, describe
+from ssv2.tune.search import SweepInputs, conditions, describe
 from ssv2.tune.storage import open_study, remaining_trials
 from ssv2.tune.tracking import EXPERIMENT, log_best, log_plots, parent_run, tracked_objective
 
@@ -28,7 +28,7 @@ def run_study(inputs: SweepInputs) -> optuna.Study:
     """Run or resume the study of `inputs.tune` until it has n_trials trials or this worker hits the timeout."""
     tune = inputs.tune
     experiment_id = ensure_experiment_id(EXPERIMENT)
-    study, created = open_study(tune)
+    study, created = open_study(tune, conditions(inputs))
     parent_id = parent_run(study, created, tune, experiment_id)
     todo = remaining_trials(study, tune.n_trials)
     print(
