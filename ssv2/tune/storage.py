@@ -73,8 +73,8 @@ def check_conditions(study: optuna.Study, conditions: dict[str, str]) -> None:
     ]
     if changed:
         raise ParamsError(
-            f"study {study.study_name!r} ran its {len(study.trials)} trials under other conditions, so their "
-            f"top-1s do not compare with this run's:\n  " + "\n  ".join(changed) + "\n"
+            f"the trials of study {study.study_name!r} ({len(study.trials)} so far) ran under other conditions, "
+            f"so their top-1s do not compare with this run's:\n  " + "\n  ".join(changed) + "\n"
             "start a study of its own: python -m ssv2.tune --study <name> (or tune.study in params.yaml)"
         )
 
