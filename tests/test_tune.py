@@ -30,6 +30,7 @@ from ssv2.store import materialise
 from ssv2.tracking import ensure_experiment_id
 from ssv2.tune.best import apply_best
 from ssv2.tune.search import SweepInputs, conditions, load_inputs, make_pruner, suggest, trial_configs
+from ssv2.tune.storage import CONDITIONS_ATTR
 from ssv2.tune.study import run_study
 from ssv2.tune.tracking import EXPERIMENT, PLOTS, RUN_ATTR, tracked_objective
 
@@ -462,9 +463,13 @@ def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_
         time.sleep(0.2)
 
     # The next worker fails the stale trial before its first one, then reruns its params.
+    # 200 epochs kept the killed trial running; 1 keeps the rest short. A study refuses other conditions, so the
+    # test changes its record too, as its owner would to go on with it knowingly.
     params = yaml.safe_load((cwd / "params.yaml").read_text())
     params["tune"]["epochs"] = 1
     (cwd / "params.yaml").write_text(yaml.safe_dump(params))
+    study = optuna.load_study(study_name=name, storage=storage)
+    study.set_user_attr(CONDITIONS_ATTR, {**study.user_attrs[CONDITIONS_ATTR], "train.epochs": "1"})
     output = finish(worker(cwd, tracking, "--n-trials", "3"))
     assert "trial 0 lost its worker" in output, output
     study = optuna.load_study(study_name=name, storage=storage)
