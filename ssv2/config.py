@@ -158,6 +158,11 @@ class TrainConfig:
     mixup: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
     ema: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
     precision: str = _rule(lambda v: v in PRECISIONS, "one of " + ", ".join(PRECISIONS), default="auto")
+    progressive: list[int | list[int]] | None = _rule(
+        lambda v: all((isinstance(c, int) or len(c) == 2) and min(crop_size(c)) >= 8 for c in v),
+        "null or a list of crops (sides, or [height, width]), each at least 8",
+        default=None,
+    )
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,11 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
         ("train.crop", "store.short_side"),
         lambda p: min(crop_size(p["train"].crop)) <= p["store"].short_side,
         "train.crop's shorter side must be at most store.short_side (the store's frames are no smaller)",
+    ),
+    (
+        ("train.progressive", "store.short_side"),
+        lambda p: all(min(crop_size(c)) <= p["store"].short_side for c in p["train"].progressive or []),
+        "train.progressive's shorter sides must be at most store.short_side (the store's frames are no smaller)",
     ),
     (
         ("model.scene", "model.centre"),

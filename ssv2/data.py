@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 import torch.nn.functional as F
-from torch.utils.data import Dataset
+from torch.utils.data import DataLoader, Dataset
 
 from ssv2.config import Crop, crop_size
 from ssv2.store import ClipStore, decode_batch
@@ -252,7 +252,7 @@ class ClipDataset(Dataset):
                 f"(store.codec: jpeg), not {'a ' + self.store.codec + ' store' if train else 'evaluation views'}"
             )
         self.encoded = encoded
-        self.frames, self.crop, self.train, self.scale = frames, crop, train, tuple(scale)
+        self.frames, self.train, self.scale = frames, train, tuple(scale)
         self.flip_map, self.reverse_map, self.clips, self.crops = flip_map, reverse_map, clips, crops
         self.colour = colour
         self.seed, self.dtype = seed, dtype
@@ -260,10 +260,16 @@ class ClipDataset(Dataset):
         # when they started, and must still see each new epoch, or every epoch repeats the first one's
         # clips and the augmentation is fixed, not random (training then learns those clips by heart).
         self._epoch = torch.zeros((), dtype=torch.int64).share_memory_()
+        self._size = torch.tensor(crop_size(crop)).share_memory_()  # shared for the same reason (set_epoch's crop)
 
     @property
     def epoch(self) -> int:
         return int(self._epoch)
+
+    @property
+    def crop(self) -> tuple[int, int]:
+        """(height, width) of this epoch's clips."""
+        return int(self._size[0]), int(self._size[1])
 
     @classmethod
     def evaluation(cls, store: ClipStore | str | Path, preprocessing: Preprocessing) -> ClipDataset:
@@ -271,9 +277,12 @@ class ClipDataset(Dataset):
         p = preprocessing
         return cls(store, p.frames, p.crop, train=False, clips=p.clips, crops=p.crops)
 
-    def set_epoch(self, epoch: int) -> None:
-        """Draw different clips each epoch (call before iterating, as with DistributedSampler)."""
+    def set_epoch(self, epoch: int, crop: Crop | None = None) -> None:
+        """Draw different clips each epoch (call before iterating, as with DistributedSampler), of `crop`
+        pixels from now on where given (progressive resizing: see training.epoch_crop)."""
         self._epoch.fill_(epoch)
+        if crop is not None:
+            self._size.copy_(torch.tensor(crop_size(crop)))
 
     def __len__(self) -> int:
         return len(self.store)
@@ -324,12 +333,12 @@ def collate_encoded(batch: list[tuple[tuple[list[np.ndarray], View], int]]) -> t
 
 
 class DecodeOnDevice:
-    """A loader of encoded training items (ClipDataset(encoded=True), collate_encoded) whose batches come
+    """A DataLoader of encoded training items (ClipDataset(encoded=True), collate_encoded) whose batches come
     out as (uint8 clips on `device`, labels): every JPEG frame of a batch is decoded in one call
-    (nvJPEG on CUDA), then each clip is rendered there as the CPU path renders it."""
+    (nvJPEG on CUDA), then each clip is rendered there as the CPU path renders it, at the dataset's crop."""
 
-    def __init__(self, loader: Any, crop: Crop, device: torch.device | str):
-        self.loader, self.crop, self.device = loader, crop, torch.device(device)
+    def __init__(self, loader: DataLoader, device: torch.device | str):
+        self.loader, self.device = loader, torch.device(device)
 
     def __len__(self) -> int:
         return len(self.loader)
@@ -340,6 +349,6 @@ class DecodeOnDevice:
             clips, first = [], 0
             for buffers, view in items:
                 video = torch.stack(frames[first : first + len(buffers)]).permute(0, 2, 3, 1)
-                clips.append(render(video, view, self.crop))
+                clips.append(render(video, view, self.loader.dataset.crop))
                 first += len(buffers)
             yield torch.stack(clips), labels

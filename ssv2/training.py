@@ -26,7 +26,7 @@ from torchvision.transforms import v2
 
 from ssv2.checkpoint import PREPROCESSING, TRAIN_VIDEOS, Checkpoints
 from ssv2.classes import flip_map, reverse_map
-from ssv2.config import ModelConfig, TrainConfig
+from ssv2.config import Crop, ModelConfig, TrainConfig
 from ssv2.data import ClipDataset, DecodeOnDevice, Preprocessing, collate_encoded
 from ssv2.distributed import init_distributed
 from ssv2.engine import (
@@ -71,6 +71,17 @@ def micro_batch(batch_size: int, processes: int, accumulate: int) -> int:
             f"train.accumulate ({accumulate})"
         )
     return micro
+
+
+def epoch_crop(epoch: int, epochs: int, crop: Crop, progressive: Sequence[Crop] | None) -> Crop:
+    """The training clips' size in `epoch` (from 0) of `epochs`: progressive resizing, as multigrid training does.
+
+    The epochs fall into len(progressive) + 1 parts, as equal as whole epochs allow; the first train on
+    clips of the `progressive` sizes in turn, the last, never the shortest, on `crop`, the size the model
+    is validated and used at. Smaller clips cost less a step (on a CPU, 64 x 64 about a third of 128 x 128).
+    """
+    sizes = [*(progressive or []), crop]
+    return sizes[-1 - (epochs - 1 - epoch) * len(sizes) // epochs]  # parts counted from the end
 
 
 def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, class_names: list[str]) -> str:
@@ -194,7 +205,7 @@ def fit(
         **loader_args,
     )
     if train_set.encoded:
-        train_loader = DecodeOnDevice(train_loader, train_cfg.crop, device)
+        train_loader = DecodeOnDevice(train_loader, device)
     # Validation shards without padding, so the summed metrics are exact; without gradients to keep,
     # a process's whole share of a step fits at once.
     val_loader = DataLoader(
@@ -244,7 +255,7 @@ def fit(
 
     for epoch in range(len(history), train_cfg.epochs):
         sampler.set_epoch(epoch)
-        train_set.set_epoch(epoch)
+        train_set.set_epoch(epoch, epoch_crop(epoch, train_cfg.epochs, train_cfg.crop, train_cfg.progressive))
         train = train_one_epoch(
             train_model,
             criterion,

@@ -114,6 +114,11 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
             r"train.crop's shorter side must be at most store.short_side",
         ),
         ({"train.crop": [96, 120], "store.short_side": 80}, "store", r"train.crop's shorter side must be at most"),
+        (
+            {"train.progressive": [64, [96, 160]], "train.crop": 80, "store.short_side": 80},
+            "train",
+            r"train.progressive's shorter sides must be at most store.short_side .*got train.progressive=\[64, \[96, 160\]\]",
+        ),
         ({"model.scene": True, "model.centre": False}, "model", "model.scene needs model.centre true"),
         ({"model.still": 0.2, "model.centre": False}, "model", "model.still needs model.centre true"),
         (
@@ -171,6 +176,28 @@ def test_crop_is_a_side_or_height_and_width(crop, error):
     train = {**config.load_params(REPO / "params.yaml")["train"], "crop": crop}
     if error is None:
         assert config.from_dict(TrainConfig, train, "train").crop == crop
+    else:
+        with pytest.raises(ParamsError, match=error):
+            config.from_dict(TrainConfig, train, "train")
+
+
+@pytest.mark.parametrize(
+    "progressive, error",
+    [
+        (None, None),
+        ([64, 96], None),
+        ([[64, 100], 96], None),
+        ([4, 96], "train.progressive must be null or a list of crops"),
+        ([[64]], "train.progressive must be null or a list of crops"),
+        (64, "train.progressive must be list"),
+    ],
+)
+def test_progressive_is_null_or_a_list_of_crops(progressive, error):
+    from conftest import REPO
+
+    train = {**config.load_params(REPO / "params.yaml")["train"], "progressive": progressive}
+    if error is None:
+        assert config.from_dict(TrainConfig, train, "train").progressive == progressive
     else:
         with pytest.raises(ParamsError, match=error):
             config.from_dict(TrainConfig, train, "train")

@@ -129,9 +129,7 @@ def test_clips_decoded_on_the_device_are_the_loaders_clips(store, workers, scale
     options = dict(scale=scale, colour=0.5, flip_map=[1, 0, 2], reverse_map=[0, 2, 1], seed=4)
     plain = ClipDataset(jpeg, 8, 24, train=True, **options)
     encoded = ClipDataset(jpeg, 8, 24, train=True, encoded=True, **options)
-    loader = DecodeOnDevice(
-        DataLoader(encoded, batch_size=2, num_workers=workers, collate_fn=collate_encoded), 24, "cpu"
-    )
+    loader = DecodeOnDevice(DataLoader(encoded, batch_size=2, num_workers=workers, collate_fn=collate_encoded), "cpu")
     assert len(loader) == 2
     for epoch in range(3):
         plain.set_epoch(epoch), encoded.set_epoch(epoch)
@@ -190,6 +188,19 @@ def test_persistent_workers_see_each_new_epoch(store, context):
         expected.append(torch.stack([ds[i][0] for i in range(len(ds))]))  # drawn in this process
     assert torch.equal(epochs[0], expected[0]) and torch.equal(epochs[1], expected[1])
     assert not torch.equal(epochs[0], epochs[1])
+
+
+@pytest.mark.parametrize("context", ["fork", "spawn"])
+def test_persistent_workers_take_each_epochs_crop(store, context):
+    """Progressive resizing: the crop set with an epoch reaches workers that outlive it, and the clips are
+    the ones this process draws at that size."""
+    ds = ClipDataset(store, 4, 24, train=True)
+    loader = DataLoader(ds, batch_size=3, num_workers=2, persistent_workers=True, multiprocessing_context=context)
+    for epoch, crop in enumerate([16, [16, 20], 24]):
+        ds.set_epoch(epoch, crop)
+        clips = torch.cat([clips for clips, _ in loader])
+        assert clips.shape[-2:] == crop_size(crop)
+        assert torch.equal(clips, torch.stack([ds[i][0] for i in range(len(ds))]))
 
 
 def test_flip_mirrors_and_swaps_the_label(store):

@@ -22,7 +22,7 @@ from ssv2.checkpoint import MODEL as MODEL_FILE
 from ssv2.config import DataConfig, ModelConfig, load_params
 from ssv2.sample import make_sample
 from ssv2.store import materialise
-from ssv2.training import fit, run_key
+from ssv2.training import epoch_crop, fit, run_key
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
 TRAIN = train_config(
@@ -58,6 +58,23 @@ def workspace(tmp_path_factory) -> Path:
     params["model"], params["train"] = dataclasses.asdict(MODEL), dataclasses.asdict(TRAIN)
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     return root
+
+
+@pytest.mark.parametrize(
+    "epochs, progressive, crops",
+    [
+        (4, None, [128] * 4),
+        (4, [], [128] * 4),
+        (6, [64, 96], [64, 64, 96, 96, 128, 128]),
+        (90, [64, 96], [64] * 30 + [96] * 30 + [128] * 30),
+        (8, [64, 64, 96], [64] * 4 + [96] * 2 + [128] * 2),
+        (5, [64, 96], [64, 96, 96, 128, 128]),  # parts as equal as whole epochs allow, the last never the shortest
+        (2, [64, 96], [96, 128]),  # fewer epochs than sizes: the last epoch is still train.crop's
+        (1, [64], [128]),
+    ],
+)
+def test_progressive_resizing_ends_at_the_crop(epochs, progressive, crops):
+    assert [epoch_crop(e, epochs, 128, progressive) for e in range(epochs)] == crops
 
 
 def names(workspace: Path) -> list[str]:
@@ -101,11 +118,14 @@ class Recorder:
         self.history = history
 
 
-# mixup draws its shares from torch's RNG, which resumes too; ema's average resumes beside the trained weights.
-@pytest.mark.parametrize("mixup, ema", [(0.0, 0.0), (0.4, 0.0), (0.0, 0.5)])
-def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup, ema):
+# mixup draws its shares from torch's RNG, which resumes too; ema's average resumes beside the trained weights;
+# progressive resizing resumes at the size of the epoch it resumes.
+@pytest.mark.parametrize(
+    "mixup, ema, progressive", [(0.0, 0.0, None), (0.4, 0.0, None), (0.0, 0.5, None), (0.0, 0.0, [16])]
+)
+def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup, ema, progressive):
     store = workspace / "data/store"
-    train = dataclasses.replace(TRAIN, mixup=mixup, ema=ema)
+    train = dataclasses.replace(TRAIN, mixup=mixup, ema=ema, progressive=progressive)
     whole = fit(MODEL, train, store, names(workspace), checkpoints=tmp_path / "whole", progress=False)
 
     stop = StopAfterFirst()
@@ -125,6 +145,14 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup,
         assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST, "trained")
         last = load_checkpoint(tmp_path / "whole" / LAST)
         assert not torch.equal(last["model"]["stem.0.weight"], last["trained"]["stem.0.weight"])
+
+
+def test_progressive_resizing_trains_its_first_epochs_on_smaller_clips(workspace):
+    store = workspace / "data/store"
+    plain = fit(MODEL, TRAIN, store, names(workspace), progress=False)
+    progressive = fit(MODEL, dataclasses.replace(TRAIN, progressive=[16]), store, names(workspace), progress=False)
+    # The same seeds draw the same boxes and frames: only the clips' size tells the first epochs apart.
+    assert progressive[0]["train_loss"] != pytest.approx(plain[0]["train_loss"], abs=1e-6)
 
 
 @pytest.mark.parametrize("precision, hint", [("float32", "warmup_epochs$"), ("bf16", "precision: float32")])
