@@ -27,7 +27,15 @@ pytestmark = pytest.mark.slow
 TINY = {
     "sample": {"train_per_class": 2, "validation_per_class": 1, "test_per_class": 1, "broken": 2},
     "store": {"short_side": 40},
-    "train": {"frames": 4, "crop": [24, 40], "epochs": 2, "batch_size": 8, "workers": 0, "warmup_epochs": 0},
+    "train": {
+        "frames": 4,
+        "crop": [24, 40],
+        "progressive": None,
+        "epochs": 2,
+        "batch_size": 8,
+        "workers": 0,
+        "warmup_epochs": 0,
+    },
 }
 
 

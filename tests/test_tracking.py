@@ -28,6 +28,7 @@ TINY = {
     "train": {
         "frames": 4,
         "crop": 32,
+        "progressive": None,
         "epochs": 2,
         "batch_size": 4,
         "workers": 0,

@@ -36,7 +36,7 @@ from ssv2.tune.tracking import EXPERIMENT, PLOTS, RUN_ATTR, tracked_objective
 
 # The local server that .ci/run sets up; tried when SSV2_TEST_POSTGRES_URL is unset.
 LOCAL_POSTGRES = "postgresql+psycopg2://ssv2:ssv2@127.0.0.1:5432/ssv2_test"
-TINY_TRAIN = {"frames": 4, "crop": 32, "batch_size": 16, "workers": 0, "warmup_epochs": 0}
+TINY_TRAIN = {"frames": 4, "crop": 32, "progressive": None, "batch_size": 16, "workers": 0, "warmup_epochs": 0}
 TINY_TUNE = {
     "n_trials": 3,
     "timeout": None,
