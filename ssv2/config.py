@@ -40,6 +40,11 @@ def crop_size(crop: Crop) -> tuple[int, int]:
     return int(height), int(width)
 
 
+def is_crop(value: Any) -> bool:
+    """Whether a crop param is one side (a square) or [height, width], each at least 8."""
+    return (isinstance(value, int) or len(value) == 2) and min(crop_size(value)) >= 8
+
+
 def at_least(low: float) -> Any:
     return _rule(lambda v: v >= low, f"at least {low}")
 
@@ -131,10 +136,7 @@ class ModelConfig:
 class TrainConfig:
     seed: int = at_least(0)
     frames: int = positive()
-    crop: int | list[int] = _rule(
-        lambda v: (isinstance(v, int) or len(v) == 2) and min(crop_size(v)) >= 8,
-        "a side (a square) or [height, width], each at least 8",
-    )
+    crop: int | list[int] = _rule(is_crop, "a side (a square) or [height, width], each at least 8")
     scale: list[float] = span(0.05, 2)
     flip: bool
     reverse: bool
@@ -159,7 +161,7 @@ class TrainConfig:
     ema: float = _rule(lambda v: v >= 0, "at least 0 (0: off)", default=0.0)
     precision: str = _rule(lambda v: v in PRECISIONS, "one of " + ", ".join(PRECISIONS), default="auto")
     progressive: list[int | list[int]] | None = _rule(
-        lambda v: all((isinstance(c, int) or len(c) == 2) and min(crop_size(c)) >= 8 for c in v),
+        lambda v: all(map(is_crop, v)),
         "null or a list of crops (sides, or [height, width]), each at least 8",
         default=None,
     )

@@ -346,9 +346,9 @@ class DecodeOnDevice:
     def __iter__(self):
         for items, labels in self.loader:
             frames = decode_batch([b for buffers, _ in items for b in buffers], self.device)
-            clips, first = [], 0
+            clips, first, crop = [], 0, self.loader.dataset.crop
             for buffers, view in items:
                 video = torch.stack(frames[first : first + len(buffers)]).permute(0, 2, 3, 1)
-                clips.append(render(video, view, self.loader.dataset.crop))
+                clips.append(render(video, view, crop))
                 first += len(buffers)
             yield torch.stack(clips), labels

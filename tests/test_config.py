@@ -160,44 +160,29 @@ def test_a_stage_stops_on_a_bad_value_before_any_work(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "crop, error",
+    "key, value, error",
     [
-        (80, None),
-        ([64, 100], None),
-        ([64], "train.crop must be a side"),
-        ([64, 100, 3], "train.crop must be a side"),
-        ([4, 100], "train.crop must be a side"),
-        ("80", "train.crop must be int | list"),
+        ("crop", 80, None),
+        ("crop", [64, 100], None),
+        ("crop", [64], "train.crop must be a side"),
+        ("crop", [64, 100, 3], "train.crop must be a side"),
+        ("crop", [4, 100], "train.crop must be a side"),
+        ("crop", "80", "train.crop must be int | list"),
+        ("progressive", None, None),
+        ("progressive", [64, 96], None),
+        ("progressive", [[64, 100], 96], None),
+        ("progressive", [4, 96], "train.progressive must be null or a list of crops"),
+        ("progressive", [[64]], "train.progressive must be null or a list of crops"),
+        ("progressive", 64, "train.progressive must be list"),
     ],
 )
-def test_crop_is_a_side_or_height_and_width(crop, error):
+def test_crops_are_a_side_or_height_and_width(key, value, error):
+    """train.crop, and each of train.progressive's smaller crops."""
     from conftest import REPO
 
-    train = {**config.load_params(REPO / "params.yaml")["train"], "crop": crop}
+    train = {**config.load_params(REPO / "params.yaml")["train"], key: value}
     if error is None:
-        assert config.from_dict(TrainConfig, train, "train").crop == crop
-    else:
-        with pytest.raises(ParamsError, match=error):
-            config.from_dict(TrainConfig, train, "train")
-
-
-@pytest.mark.parametrize(
-    "progressive, error",
-    [
-        (None, None),
-        ([64, 96], None),
-        ([[64, 100], 96], None),
-        ([4, 96], "train.progressive must be null or a list of crops"),
-        ([[64]], "train.progressive must be null or a list of crops"),
-        (64, "train.progressive must be list"),
-    ],
-)
-def test_progressive_is_null_or_a_list_of_crops(progressive, error):
-    from conftest import REPO
-
-    train = {**config.load_params(REPO / "params.yaml")["train"], "progressive": progressive}
-    if error is None:
-        assert config.from_dict(TrainConfig, train, "train").progressive == progressive
+        assert getattr(config.from_dict(TrainConfig, train, "train"), key) == value
     else:
         with pytest.raises(ParamsError, match=error):
             config.from_dict(TrainConfig, train, "train")
