@@ -14,14 +14,17 @@ import pytest
 import torch
 import yaml
 from mlflow import MlflowClient
+from torch.utils.data import DataLoader
 
 from conftest import REPO, sample_config, train_config
 from ssv2.annotations import parse_dataset, write_table
-from ssv2.checkpoint import LAST, PREPROCESSING, TRAIN_VIDEOS, load_checkpoint
+from ssv2.checkpoint import LAST, PREPROCESSING, TRAIN_VIDEOS, load_checkpoint, load_model
 from ssv2.checkpoint import MODEL as MODEL_FILE
 from ssv2.config import DataConfig, ModelConfig, load_params
+from ssv2.data import ClipDataset, Preprocessing
+from ssv2.engine import evaluate, prepare_model
 from ssv2.sample import make_sample
-from ssv2.store import materialise
+from ssv2.store import SUMMARY_FILE, ClipStore, materialise
 from ssv2.training import epoch_crop, fit, run_key
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
@@ -153,6 +156,39 @@ def test_progressive_resizing_trains_its_first_epochs_on_smaller_clips(workspace
     progressive = fit(MODEL, dataclasses.replace(TRAIN, progressive=[16]), store, names(workspace), progress=False)
     # The same seeds draw the same boxes and frames: only the clips' size tells the first epochs apart.
     assert progressive[0]["train_loss"] != pytest.approx(plain[0]["train_loss"], abs=1e-6)
+
+
+class KeepFirst:
+    """Copies the checkpoint written after the first epoch (the checkpoints hear of an epoch first)."""
+
+    def __init__(self, last: Path, copy: Path):
+        self.last, self.copy = last, copy
+
+    def on_epoch_end(self, epoch, metrics):
+        if epoch == 1:
+            shutil.copy(self.last, self.copy)
+
+    def on_train_end(self, history):
+        pass
+
+
+def test_progressive_resizing_validates_each_epoch_at_its_size(workspace, tmp_path):
+    store = workspace / "data/store"
+    keep = KeepFirst(tmp_path / "run" / LAST, tmp_path / "first.pt")
+    train = dataclasses.replace(TRAIN, progressive=[16])
+    history = fit(MODEL, train, store, names(workspace), checkpoints=tmp_path / "run", listeners=[keep], progress=False)
+    model, _ = load_model(keep.copy)
+    model = prepare_model(model, "cpu")
+    short_side = json.loads((store / SUMMARY_FILE).read_text())["short_side"]
+
+    def val_loss(side: int) -> float:
+        val_set = ClipDataset.evaluation(ClipStore(store / "validation"), Preprocessing(train.frames, side, short_side))
+        criterion = torch.nn.CrossEntropyLoss(label_smoothing=train.label_smoothing)
+        return evaluate(model, criterion, DataLoader(val_set, batch_size=4), "cpu", progress=False)["loss"]
+
+    # The first epoch trained on 16 x 16 clips and was validated on them, not on the 32 x 32 clips of the last.
+    assert history[0]["val_loss"] == pytest.approx(val_loss(16), abs=1e-5)
+    assert history[0]["val_loss"] != pytest.approx(val_loss(32), abs=1e-3)
 
 
 @pytest.mark.parametrize("precision, hint", [("float32", "warmup_epochs$"), ("bf16", "precision: float32")])
