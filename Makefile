@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 install: $(BIN)/.installed
 
 # uv fetches and unpacks the pinned wheels in parallel (PyTorch's CUDA libraries are gigabytes): on a
-# 2-core machine with empty caches, 31 s against pip's 201 s (round 56, README).
+# 2-core machine with empty caches, 31-32 s against pip's 193-246 s (round 56, benchmarks/make-repro.md).
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c constraints.txt uv
