@@ -65,7 +65,7 @@ from ssv2.engine import predict
 from ssv2.report import evaluation_metrics
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import ClipStore, materialise
-from ssv2.training import default_device, fit, run_key
+from ssv2.training import best_epoch, default_device, fit, run_key
 
 # The four reversal pairs of the issue that asked for this benchmark.
 PAIRS8 = [
@@ -273,7 +273,7 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         "seed": train_cfg.seed,
         "train": len(tables["train"]),
         **scores(checkpoints / MODEL, store, fresh, class_names, seen),
-        "best_epoch_val_top1": max(m["val_top1"] for m in history),
+        "best_epoch_val_top1": best_epoch(history)["val_top1"],
         "train_top1": history[-1]["train_top1"],
         "seconds": seconds,
         "device": str(default_device()),

@@ -248,7 +248,6 @@ class Checkpoints:
                 "optimizer": self.optimizer.state_dict(),
                 "scheduler": self.scheduler.state_dict(),
                 "rng": rng_state(),
-                "best_top1": max(m["val_top1"] for m in self.history),
                 "history": self.history,
                 "params": self.params,
                 **averaged,

@@ -27,6 +27,8 @@ from mlflow import MlflowClient
 from mlflow.entities.model_registry import ModelVersion
 from mlflow.exceptions import MlflowException
 
+from ssv2.training import best_epoch
+
 RUN_FILE = "mlflow_run.json"  # beside the checkpoints: which run the training logs to
 CHAMPION = "champion"
 EXPERIMENT = "ssv2-train"  # where training runs go unless MLFLOW_EXPERIMENT_NAME/_ID or `mlflow run` say otherwise
@@ -252,14 +254,15 @@ def log_history(history: list[Mapping[str, float]]) -> None:
 
 class MlflowLogger:
     """fit's listener for the training's run (the active one; rank 0 only): each epoch's metrics at
-    step = epoch; at the end, the epochs a killed run never logged, best_val_top1 and best_epoch."""
+    step = epoch; at the end, the epochs a killed run never logged, best_val_top1 and best_epoch (of the
+    epochs at the model's clip size: see training.best_epoch)."""
 
     def on_epoch_end(self, epoch: int, metrics: Mapping[str, float]) -> None:
         log_epoch(epoch, metrics)
 
     def on_train_end(self, history: list[Mapping[str, float]]) -> None:
         log_history(history)
-        best = max(history, key=lambda m: m["val_top1"])
+        best = best_epoch(history)
         mlflow.log_metrics({"best_val_top1": best["val_top1"], "best_epoch": best["epoch"]})
 
 

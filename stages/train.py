@@ -21,7 +21,7 @@ from ssv2.paths import MODELS as CHECKPOINTS
 from ssv2.paths import TRAIN_METRICS as METRICS
 from ssv2.paths import TRAIN_PLOTS as PLOTS
 from ssv2.store import SKIPPED_FILE
-from ssv2.training import fit, run_key
+from ssv2.training import best_epoch, fit, run_key
 
 
 class DvcFiles:
@@ -37,7 +37,7 @@ class DvcFiles:
             writer = csv.DictWriter(f, fieldnames=list(history[0]))
             writer.writeheader()
             writer.writerows(history)
-        best = max(history, key=lambda m: m["val_top1"])
+        best = best_epoch(history)
         summary = {
             "best_epoch": best["epoch"],
             "best_val_top1": best["val_top1"],
@@ -70,10 +70,10 @@ def main() -> None:
             for path in (METRICS, PLOTS):
                 mlflow.log_artifact(str(path), "training")
             mlflow.log_artifact(str(STORE / SKIPPED_FILE), "data")  # the videos the store had to skip
-            best, last = max(history, key=lambda m: m["val_top1"]), history[-1]
+            best, last = best_epoch(history), history[-1]
             print(
                 f"validation top-1 {last['val_top1']:.1f}% after the last epoch, whose weights are the model "
-                f"({CHECKPOINTS / MODEL}); the best epoch was {best['epoch']} ({best['val_top1']:.1f}%)"
+                f"({CHECKPOINTS / MODEL}); the best epoch at its size was {best['epoch']} ({best['val_top1']:.1f}%)"
             )
     cleanup()
 

@@ -25,7 +25,7 @@ from ssv2.data import ClipDataset, Preprocessing
 from ssv2.engine import evaluate, prepare_model
 from ssv2.sample import make_sample
 from ssv2.store import SUMMARY_FILE, ClipStore, materialise
-from ssv2.training import epoch_crop, fit, run_key
+from ssv2.training import best_epoch, epoch_crop, epoch_metrics, fit, run_key
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
 TRAIN = train_config(
@@ -78,6 +78,23 @@ def workspace(tmp_path_factory) -> Path:
 )
 def test_progressive_resizing_ends_at_the_crop(epochs, progressive, crops):
     assert [epoch_crop(e, epochs, 128, progressive) for e in range(epochs)] == crops
+
+
+@pytest.mark.parametrize(
+    "sizes, top1, best",
+    [
+        ([64, 96, 128, 128], [50.0, 90.0, 70.0, 80.0], 4),  # 96 px's 90% is not the model's: not at its size
+        ([64, 128, 128], [99.0, 80.0, 60.0], 2),
+        ([[64, 80], [112, 144], [112, 144]], [90.0, 70.0, 75.0], 3),
+        ([128, 128], [80.0, 80.0], 1),  # a tie goes to the first, as max does
+    ],
+)
+def test_the_best_epoch_is_one_at_the_models_size(sizes, top1, best):
+    history = [
+        epoch_metrics(epoch, size, {"loss": 1.0, "lr": 0.1, "clips_per_s": 1.0}, {"top1": value})
+        for epoch, (size, value) in enumerate(zip(sizes, top1, strict=True), start=1)
+    ]
+    assert best_epoch(history)["epoch"] == best
 
 
 def names(workspace: Path) -> list[str]:
@@ -187,6 +204,7 @@ def test_progressive_resizing_validates_each_epoch_at_its_size(workspace, tmp_pa
         return evaluate(model, criterion, DataLoader(val_set, batch_size=4), "cpu", progress=False)["loss"]
 
     # The first epoch trained on 16 x 16 clips and was validated on them, not on the 32 x 32 clips of the last.
+    assert [(m["crop_height"], m["crop_width"]) for m in history] == [(16, 16), (32, 32)]
     assert history[0]["val_loss"] == pytest.approx(val_loss(16), abs=1e-5)
     assert history[0]["val_loss"] != pytest.approx(val_loss(32), abs=1e-3)
 
