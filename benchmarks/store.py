@@ -25,8 +25,8 @@ from calibration import GRAIN, SSV2_BYTES, SSV2_MEAN_BYTES, SSV2_VIDEOS, calibra
 from torchcodec.decoders import VideoDecoder
 from torchcodec.transforms import Resize
 
-from ssv2.data import ClipDataset, resize_view, segment_indices
-from ssv2.store import ClipStore, decode_batch, materialise
+from ssv2.data import ClipDataset, decode_batch, resize_view, segment_indices
+from ssv2.store import ClipStore, materialise
 from ssv2.video import decode_video, resized_shape
 
 FRAMES, CROP, SHORT_SIDE = 16, 112, 128

@@ -12,9 +12,10 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch.utils.data import DataLoader, Dataset
+from torchvision.io import decode_jpeg
 
 from ssv2.config import Crop, crop_size
-from ssv2.store import ClipStore, decode_batch
+from ssv2.store import ClipStore
 
 
 def segment_indices(
@@ -330,6 +331,18 @@ class ClipDataset(Dataset):
 def collate_encoded(batch: list[tuple[tuple[list[np.ndarray], View], int]]) -> tuple[list, torch.Tensor]:
     """DataLoader's collate_fn for encoded items: ([(frame bytes, View), ...], labels)."""
     return [item for item, _ in batch], torch.tensor([label for _, label in batch])
+
+
+def decode_batch(buffers: list[np.ndarray], device: str | torch.device) -> list[torch.Tensor]:
+    """Decode many stored JPEG frames in one call on `device`, each a (3, H, W) uint8 tensor there.
+
+    On CUDA, torchvision decodes the whole batch with nvJPEG, so loader workers need only read
+    bytes (ClipStore.encoded); on the CPU the same call runs libjpeg-turbo, giving the same pixels
+    as store.decode_frames.
+    """
+    return decode_jpeg(
+        [torch.from_numpy(np.array(b)) for b in buffers], device=device
+    )  # copies: memory maps are read-only
 
 
 class DecodeOnDevice:

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 
 from conftest import REPO, encode, moving_square
-from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, decode_batch, materialise
+from ssv2.data import decode_batch
+from ssv2.store import SKIPPED_FILE, ClipStore, StoreError, materialise
 from ssv2.video import decode_video, encode_video
 
 
@@ -77,6 +78,13 @@ def test_bad_videos_are_skipped_and_reported(tmp_path, make_video):
     assert report["truncated"].startswith("truncated")
     assert report["short"] == "too short: 4 frames, fewer than 8"
     assert ClipStore(tmp_path / "store" / "train").ids == ["good"]
+
+
+def test_decoding_workers_start_without_pytorch():
+    """Each decoding worker is a fresh process that imports ssv2.store; torch and torchvision would cost
+    it about 10 s and 0.9 GB, per worker, on every core of a large box."""
+    code = "import sys, ssv2.store; print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
 
 
 def test_an_empty_split_fails_and_keeps_the_previous_store(tmp_path, make_video):
