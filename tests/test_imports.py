@@ -24,6 +24,10 @@ CORE = [
     "report",
     "deps",
 ]
+# What the sample, parse and materialise stages import. Their pools start a fresh process per core
+# (video.process_context) that imports ssv2.sample or ssv2.store: torch with torchvision would cost each
+# about 10 s and 0.9 GB of resident memory.
+DATA_STAGES = ["config", "paths", "annotations", "video", "store", "sample"]
 
 
 def test_core_modules_import_without_mlflow_or_optuna_and_choose_no_plot_backend():
@@ -36,3 +40,14 @@ def test_core_modules_import_without_mlflow_or_optuna_and_choose_no_plot_backend
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_the_data_stages_and_their_workers_import_no_pytorch():
+    code = (
+        "import importlib, sys\n"
+        f"for name in {DATA_STAGES!r}:\n"
+        "    importlib.import_module(f'ssv2.{name}')\n"
+        "print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout == "[]\n", result.stdout + result.stderr

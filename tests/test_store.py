@@ -80,13 +80,6 @@ def test_bad_videos_are_skipped_and_reported(tmp_path, make_video):
     assert ClipStore(tmp_path / "store" / "train").ids == ["good"]
 
 
-def test_decoding_workers_start_without_pytorch():
-    """Each decoding worker is a fresh process that imports ssv2.store; torch and torchvision would cost
-    it about 10 s and 0.9 GB, per worker, on every core of a large box."""
-    code = "import sys, ssv2.store; print(sorted(m for m in ('torch', 'torchvision') if m in sys.modules))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout == "[]\n"
-
-
 def test_an_empty_split_fails_and_keeps_the_previous_store(tmp_path, make_video):
     make_video(tmp_path / "1.webm")
     build(tmp_path, {"train": table({"1": tmp_path / "1.webm"})})
