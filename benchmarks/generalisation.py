@@ -238,6 +238,13 @@ def finished(checkpoints: Path) -> bool:
     return any(checkpoints.glob("row*.json"))
 
 
+def trained_elsewhere(checkpoints: Path) -> list[str]:
+    """The other places (see place) where the training of `checkpoints` finished: --reuse takes none of them."""
+    key_prefix = checkpoints.name[: -len("abcdef")]  # models-<run key>-, without the place's hash
+    rows = checkpoints.parent.glob(f"{key_prefix}*/row*.json")
+    return sorted({json.loads(row.read_text()).get("place", "an unrecorded place") for row in rows} - {place()})
+
+
 def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: bool = False) -> dict:
     """One training of the variant and its row; with `reuse`, the row of a finished training of the same run key
     (scored again if it was scored with other views)."""
@@ -260,6 +267,12 @@ def run_variant(name: str, knobs: dict | str, params: dict, work: Path, reuse: b
         row = trained[0] | scores(checkpoints / MODEL, store, fresh, class_names, seen)
         row_path.write_text(json.dumps(row))
         return row
+    if reuse and (elsewhere := trained_elsewhere(checkpoints)):
+        print(
+            f"{name} seed {train_cfg.seed}: --reuse found this training finished only at {'; '.join(elsewhere)}, "
+            f"not at {place()}, so it trains again (--jobs sets the threads: cores // jobs)",
+            flush=True,
+        )
     for old in [*checkpoints.glob("*.pt"), *checkpoints.glob("row*.json")]:
         old.unlink(missing_ok=True)
 

@@ -23,7 +23,9 @@ from generalisation import (  # noqa: E402
     gap_table,
     paired_gap,
     parse_changes,
+    place,
     row_file,
+    trained_elsewhere,
     views,
     with_changes,
 )
@@ -88,6 +90,16 @@ def test_each_evaluation_of_a_training_has_a_row_of_its_own(tmp_path):
     assert not finished(tmp_path)
     row_file(tmp_path, two).write_text("{}")
     assert finished(tmp_path)
+
+
+def test_reuse_names_the_places_where_a_training_finished_that_it_cannot_take(tmp_path):
+    here = tmp_path / "tabletop" / "models-0123456789-aaaaaa"
+    for folder, where in [(here, place()), (here.with_name("models-0123456789-bbbbbb"), "AVX2, 99 threads")]:
+        folder.mkdir(parents=True)
+        (folder / ROW_FILE).write_text(json.dumps({"place": where}))
+    (here.with_name("models-9999999999-cccccc")).mkdir()  # another recipe: not this training
+    (here.with_name("models-9999999999-cccccc") / ROW_FILE).write_text(json.dumps({"place": "AVX512, 1 threads"}))
+    assert trained_elsewhere(here) == ["AVX2, 99 threads"]
 
 
 def test_reverse_auto_is_scored_as_the_classes_trained_on_turn_it_out(tmp_path):
