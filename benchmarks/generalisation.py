@@ -240,8 +240,8 @@ def finished(checkpoints: Path) -> bool:
 
 def trained_elsewhere(checkpoints: Path) -> list[str]:
     """The other places (see place) where the training of `checkpoints` finished: --reuse takes none of them."""
-    key_prefix = checkpoints.name[: -len("abcdef")]  # models-<run key>-, without the place's hash
-    rows = checkpoints.parent.glob(f"{key_prefix}*/row*.json")
+    training = checkpoints.name.rsplit("-", 1)[0]  # models-<run key>, without checkpoint_folder's place hash
+    rows = checkpoints.parent.glob(f"{training}-*/row*.json")
     return sorted({json.loads(row.read_text()).get("place", "an unrecorded place") for row in rows} - {place()})
 
 
