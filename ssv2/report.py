@@ -64,7 +64,8 @@ def confusion_classes(confusion: torch.Tensor, limit: int = LEGIBLE) -> list[int
     """Indices of the classes a legible confusion image shows: all up to `limit`, else those of the top mistakes.
 
     Beyond `limit` classes: the classes of the most frequent mistakes, taken in order until
-    `limit` are chosen, sorted by index.
+    `limit` are chosen, sorted by index; with no mistakes, the first `limit` classes evaluated (a
+    diagonal to see rather than an empty image).
     """
     if confusion.shape[0] <= limit:
         return list(range(confusion.shape[0]))
@@ -73,7 +74,7 @@ def confusion_classes(confusion: torch.Tensor, limit: int = LEGIBLE) -> list[int
         for c in (i, j):
             if len(chosen) < limit:
                 chosen[c] = None
-    return sorted(chosen)
+    return sorted(chosen) or confusion.sum(1).nonzero().flatten().tolist()[:limit]
 
 
 def plot_confusion(
@@ -95,7 +96,8 @@ def plot_confusion(
     fig = Figure(figsize=(size, size))
     ax = fig.subplots()
     if k < total:
-        ax.set_title(f"{k} of {total} classes: those of the most frequent mistakes", fontsize=9)
+        which = "those of the most frequent mistakes" if _mistakes(confusion) else "those evaluated, no mistakes"
+        ax.set_title(f"{k} of {total} classes: {which}", fontsize=9)
     image = ax.imshow(rows, cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(k), class_names, rotation=90, fontsize=7)
     ax.set_yticks(range(k), class_names, fontsize=7)

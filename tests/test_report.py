@@ -44,6 +44,18 @@ def test_confusion_classes_all_when_few_else_those_of_the_top_mistakes():
     assert len(chosen) == 6 and {3, 7, 100, 150, 60} <= set(chosen)
 
 
+def test_confusion_classes_with_no_mistakes_are_those_evaluated(tmp_path, ssv2_names):
+    # A subset of 174 labels learnt perfectly (the sample at 100%) drew an empty image and a warning.
+    confusion = torch.zeros(174, 174, dtype=torch.long)
+    for c in (2, 40, 41, 173):
+        confusion[c, c] = 8
+    assert confusion_classes(confusion) == [2, 40, 41, 173]
+    assert confusion_classes(confusion, limit=3) == [2, 40, 41]
+    path = tmp_path / "confusion.png"
+    plot_confusion(confusion, ssv2_names, path, confusion_classes(confusion))
+    assert matplotlib.image.imread(path).shape[0] > 100
+
+
 def test_confusion_image_of_174_classes_shows_the_mistaken_ones(tmp_path, ssv2_names):
     confusion = 10 * torch.eye(174, dtype=torch.long)
     confusion[0, 1] = confusion[5, 6] = 3
