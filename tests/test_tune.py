@@ -344,10 +344,26 @@ def postgres_repo(repo: Path, tmp_path: Path, url: str, **changes) -> tuple[Path
     return tmp_path, study
 
 
-def worker(cwd: Path, tracking: str, *args: str) -> subprocess.Popen:
+# A worker that has paid its imports (10-17 s, more under load), says it is ready and starts on the parent's go:
+# workers started at once otherwise finish importing seconds apart, time enough for one to run every short trial.
+START_WHEN_TOLD = """
+import sys, time
+from pathlib import Path
+from ssv2.tune.__main__ import main
+ready, go = map(Path, sys.argv[1:3])
+ready.touch()
+while not go.exists():
+    time.sleep(0.01)
+main(sys.argv[3:])
+"""
+
+
+def worker(cwd: Path, tracking: str, *args: str, go: Path | None = None) -> subprocess.Popen:
+    """`python -m ssv2.tune ARGS` in `cwd`; with `go`, imported first and started when that file appears."""
     env = {**os.environ, "MLFLOW_TRACKING_URI": tracking}
+    command = ["-c", START_WHEN_TOLD, f"{go}.{uuid.uuid4().hex}.ready", str(go)] if go else ["-m", "ssv2.tune"]
     return subprocess.Popen(
-        [sys.executable, "-m", "ssv2.tune", *args],
+        [sys.executable, *command, *args],
         cwd=cwd,
         env=env,
         text=True,
@@ -427,7 +443,11 @@ def test_workers_started_together_on_an_empty_database_all_open_it(tmp_path, pos
 @pytest.mark.slow
 def test_two_workers_share_a_study_without_duplicated_or_lost_trials(tiny_repo, tmp_path, tracking, postgres_url):
     cwd, name = postgres_repo(tiny_repo, tmp_path, postgres_url, n_trials=4, epochs=1)
-    workers = [worker(cwd, tracking) for _ in range(2)]
+    go = tmp_path / "go"
+    workers = [worker(cwd, tracking, go=go) for _ in range(2)]
+    while len(list(tmp_path.glob("go.*.ready"))) < 2 and all(p.poll() is None for p in workers):
+        time.sleep(0.05)
+    go.touch()
     for process in workers:
         finish(process)
     study = optuna.load_study(study_name=name, storage=postgres_url)
@@ -455,7 +475,10 @@ def test_a_killed_workers_trial_is_failed_by_heartbeat_and_rerun(tiny_repo, tmp_
     else:
         pytest.fail(f"the worker never got through an epoch:\n{doomed.communicate()[0]}")
     doomed.send_signal(signal.SIGKILL)
-    doomed.wait()
+    doomed_output = doomed.communicate()[0]
+    # Only the heartbeat check may end trial 0; if it ended otherwise, say how (a CI run once found it failed).
+    trial = optuna.load_study(study_name=name, storage=storage).trials[0]
+    assert trial.state == TrialState.RUNNING, f"trial 0 {trial.state.name} before the kill:\n{doomed_output}"
     # Wait on the database's clock, not the test's: the trial is stale once its last heartbeat is grace seconds old.
     deadline = time.monotonic() + 60
     while (age := heartbeat_age(storage.engine, name, 0)) <= TINY_TUNE["grace"] + 0.5:
