@@ -358,10 +358,10 @@ main(sys.argv[3:])
 """
 
 
-def worker(cwd: Path, tracking: str, *args: str, go: Path | None = None) -> subprocess.Popen:
-    """`python -m ssv2.tune ARGS` in `cwd`; with `go`, imported first and started when that file appears."""
+def worker(cwd: Path, tracking: str, *args: str, told: tuple[Path, Path] | None = None) -> subprocess.Popen:
+    """`python -m ssv2.tune ARGS` in `cwd`; with `told` (ready, go), imported first and started on go."""
     env = {**os.environ, "MLFLOW_TRACKING_URI": tracking}
-    command = ["-c", START_WHEN_TOLD, f"{go}.{uuid.uuid4().hex}.ready", str(go)] if go else ["-m", "ssv2.tune"]
+    command = ["-c", START_WHEN_TOLD, *map(str, told)] if told else ["-m", "ssv2.tune"]
     return subprocess.Popen(
         [sys.executable, *command, *args],
         cwd=cwd,
@@ -383,6 +383,13 @@ def heartbeat_age(engine: sqlalchemy.Engine, study: str, number: int) -> float:
         age = connection.execute(sqlalchemy.text(query), {"study": study, "number": number}).scalar_one_or_none()
     assert age is not None, f"trial {number} has no heartbeat: its worker never recorded one"
     return float(age)
+
+
+def go_when_ready(processes: list[subprocess.Popen], ready: list[Path], go: Path) -> None:
+    """Touch `go` once each process has touched its `ready` file (or exited, for `finish` to report)."""
+    while not all(r.exists() or p.poll() is not None for p, r in zip(processes, ready)):
+        time.sleep(0.05)
+    go.touch()
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> str:
@@ -415,20 +422,18 @@ def test_workers_started_together_on_an_empty_database_all_open_it(tmp_path, pos
         connection.execute(sqlalchemy.text(f"CREATE SCHEMA {schema}"))
     try:
         url = f"{postgres_url}?options=-csearch_path%3D{schema}"
-        go = tmp_path / "go"
+        go, ready = tmp_path / "go", [tmp_path / f"ready-{i}" for i in range(4)]
         workers = [
             subprocess.Popen(
-                [sys.executable, "-c", OPEN_WHEN_TOLD, url, str(tmp_path / f"ready-{i}"), str(go)],
+                [sys.executable, "-c", OPEN_WHEN_TOLD, url, str(r), str(go)],
                 cwd=REPO,
                 text=True,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT,
             )
-            for i in range(4)
+            for r in ready
         ]
-        while not all((tmp_path / f"ready-{i}").exists() or workers[i].poll() is not None for i in range(4)):
-            time.sleep(0.05)
-        go.touch()
+        go_when_ready(workers, ready, go)
         for process in workers:
             finish(process, timeout=120)
         with engine.connect() as connection:
@@ -443,11 +448,9 @@ def test_workers_started_together_on_an_empty_database_all_open_it(tmp_path, pos
 @pytest.mark.slow
 def test_two_workers_share_a_study_without_duplicated_or_lost_trials(tiny_repo, tmp_path, tracking, postgres_url):
     cwd, name = postgres_repo(tiny_repo, tmp_path, postgres_url, n_trials=4, epochs=1)
-    go = tmp_path / "go"
-    workers = [worker(cwd, tracking, go=go) for _ in range(2)]
-    while len(list(tmp_path.glob("go.*.ready"))) < 2 and all(p.poll() is None for p in workers):
-        time.sleep(0.05)
-    go.touch()
+    go, ready = tmp_path / "go", [tmp_path / f"ready-{i}" for i in range(2)]
+    workers = [worker(cwd, tracking, told=(r, go)) for r in ready]
+    go_when_ready(workers, ready, go)
     for process in workers:
         finish(process)
     study = optuna.load_study(study_name=name, storage=postgres_url)
