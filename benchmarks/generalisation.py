@@ -130,9 +130,9 @@ def build_dataset(knobs: dict | str, params: dict, root: Path, fresh: bool = Fal
     if isinstance(knobs, str):
         sys.path.insert(0, str(Path(__file__).parent))
         generator = importlib.import_module(knobs)
-        getattr(generator, f"make_{knobs}")(
-            root, GENERATOR_SEED + shift, Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt", **counts
-        )
+        labels = Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt"
+        # Every core: the generators' videos do not depend on how many processes draw them.
+        getattr(generator, f"make_{knobs}")(root, GENERATOR_SEED + shift, labels, **counts, workers=os.cpu_count() or 1)
         return
     sample = {**params["sample"], "broken": 0, "test_per_class": 0, **knobs, **counts}
     sample = config.from_dict(config.SampleConfig, {**sample, "seed": sample["seed"] + shift}, "sample")

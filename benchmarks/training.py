@@ -6,6 +6,8 @@ so bf16 autocast where native, channels-last-3d, fused optimiser, normalisation 
 - model only: clips/s training on synthetic uint8 clips already on the device;
 - end to end: clips/s training from a clip store through the DataLoader the train stage builds
   (train.workers from params.yaml, pinned memory on CUDA), and its ratio to the model-only rate;
+  with --decode-on device (a jpeg store), the loader workers only read each clip's JPEG bytes and the
+  batch is decoded on the device (train.decode_on: device, nvJPEG on CUDA);
 - the FLOPs of one training step per clip (forward and backward, counted by PyTorch's
   FlopCounterMode), the achieved FLOP/s, and its share of a matrix-multiply peak measured in
   the same run (square matmuls in the training precision);
@@ -23,6 +25,8 @@ Without --store it builds a synthetic sample store (short side 128) in a tempora
                                             # eager against torch.compile (train.compile); compiling is not timed
     python benchmarks/training.py --depths 18 --width 16 --shapes 8x80 8x112 8x128 --batch 8 --stem-pool false true
                                             # model.stem_pool: larger clips at the cost of smaller ones
+    python benchmarks/training.py --codec jpeg --decode-on loader device --workers 4
+                                            # a jpeg store decoded by the loader workers or on the GPU (train.decode_on)
 """
 
 from __future__ import annotations
@@ -44,7 +48,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from ssv2 import config
 from ssv2.annotations import parse_dataset
-from ssv2.data import ClipDataset
+from ssv2.data import ClipDataset, DecodeOnDevice, collate_encoded
 from ssv2.engine import (
     bf16_native,
     build_optimizer,
@@ -132,8 +136,9 @@ def timed_passes(model: nn.Module, loader, device: torch.device, amp: bool, repe
     return statistics.median(rates[1:])
 
 
-def sample_store(folder: Path, per_class: int, workers: int) -> Path:
-    """A clip store of the synthetic sample at short side 128 (enough for 112-pixel crops)."""
+def sample_store(folder: Path, per_class: int, workers: int, codec: str) -> Path:
+    """A clip store of the synthetic sample at short side 128 (enough for 112-pixel crops); jpeg at quality 75,
+    the README's store for the real dataset."""
     params = config.load_params()
     sample = config.from_dict(
         config.SampleConfig,
@@ -146,10 +151,11 @@ def sample_store(folder: Path, per_class: int, workers: int) -> Path:
     materialise(
         {"train": tables["train"]},
         folder / "store",
-        codec="raw",
+        codec=codec,
         short_side=128,
         max_frames=96,
         min_frames=8,
+        quality=75,
         workers=workers,
     )
     return folder / "store"
@@ -167,7 +173,9 @@ def bench(
     amp: bool,
     compiled: bool,
     stem_pool: bool,
-) -> dict:
+    decode_on: list[str],
+) -> list[dict]:
+    """One row per decode_on mode, each with its end-to-end rate beside the one model-only measurement."""
     torch.manual_seed(0)
     model = prepare_model(
         build_model(depth, args.classes, width=args.width, stem_pool=stem_pool), device, memory_format
@@ -183,19 +191,7 @@ def bench(
     with PeakRSS() as rss:
         model_rate = timed_passes(run, [(clips, target)] * args.steps, device, amp, args.repeats)
     memory = torch.cuda.max_memory_allocated(device) if device.type == "cuda" else rss.peak
-
-    dataset = ClipDataset(store, frames, crop, train=True)
-    loader = DataLoader(
-        dataset,
-        batch_size=args.batch,
-        num_workers=workers,
-        pin_memory=device.type == "cuda",
-        persistent_workers=workers > 0,
-        drop_last=True,
-        sampler=RandomSampler(dataset, replacement=True, num_samples=args.batch * args.steps),
-    )
-    loader_rate = timed_passes(run, loader, device, amp, args.repeats)
-    return {
+    common = {
         "depth": depth,
         "frames": frames,
         "crop": crop,
@@ -205,11 +201,29 @@ def bench(
         "compiled": compiled,
         "stem_pool": stem_pool,
         "model_clips_per_s": model_rate,
-        "end_to_end_clips_per_s": loader_rate,
         "gflop_per_clip": flops / 1e9,
         "achieved_flops": flops * model_rate,
         "peak_memory_bytes": memory,
     }
+
+    rows = []
+    for mode in decode_on:
+        # As the train stage's loader: with decode_on device the workers read bytes and the batch decodes on the device.
+        dataset = ClipDataset(store, frames, crop, train=True, encoded=mode == "device")
+        loader = DataLoader(
+            dataset,
+            batch_size=args.batch,
+            num_workers=workers,
+            pin_memory=device.type == "cuda",
+            persistent_workers=workers > 0,
+            drop_last=True,
+            sampler=RandomSampler(dataset, replacement=True, num_samples=args.batch * args.steps),
+            collate_fn=collate_encoded if dataset.encoded else None,
+        )
+        batches = DecodeOnDevice(loader, device) if dataset.encoded else loader
+        rate = timed_passes(run, batches, device, amp, args.repeats)
+        rows.append({**common, "decode_on": mode, "end_to_end_clips_per_s": rate})
+    return rows
 
 
 def main() -> None:
@@ -257,6 +271,16 @@ def main() -> None:
         "a synthetic sample store built in a temporary folder",
     )
     parser.add_argument("--per-class", type=int, default=4, help="sample videos per class for the built store")
+    parser.add_argument(
+        "--codec", choices=["raw", "jpeg"], default="raw", help="the built store's codec (jpeg: quality 75)"
+    )
+    parser.add_argument(
+        "--decode-on",
+        nargs="+",
+        choices=["loader", "device"],
+        default=["loader"],
+        help="where end-to-end batches are decoded, or compare both (train.decode_on; device needs a jpeg store)",
+    )
     parser.add_argument("--workers", type=int, help="DataLoader workers; default: train.workers of params.yaml")
     parser.add_argument(
         "--matmul-size", type=int, help="side of the peak's square matmuls (default 8192 on CUDA, 2048 on a CPU)"
@@ -264,6 +288,8 @@ def main() -> None:
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
+    if "device" in args.decode_on and not args.store and args.codec != "jpeg":
+        parser.error("--decode-on device decodes a jpeg store: add --codec jpeg")
 
     device = torch.device(args.device)
     configure_backends(device)
@@ -284,20 +310,21 @@ def main() -> None:
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1)) / "train")
-        print(f"store: {len(store)} videos\n")
+        store = ClipStore((args.store or sample_store(Path(tmp), args.per_class, workers or 1, args.codec)) / "train")
+        print(f"store: {len(store)} videos, {store.codec}\n")
         print(
-            "| depth | clip | layout | precision | compiled | stem pool | model-only clips/s | model-only / the first row's "
+            "| depth | clip | layout | precision | compiled | stem pool | decode on | model-only clips/s "
+            "| model-only / the first row's "
             "| end-to-end clips/s | end-to-end / model | GFLOP/clip (fwd+bwd) | achieved TFLOP/s | % of matmul peak "
             "| peak memory GiB |"
         )
-        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         first = None
         for depth in args.depths:
             for frames, crop in args.shapes:
                 for layout in args.formats:
                     for precision, compiled, pool in itertools.product(precisions, args.compile, args.stem_pool):
-                        row = bench(
+                        rows_here = bench(
                             depth,
                             frames,
                             crop,
@@ -309,19 +336,22 @@ def main() -> None:
                             PRECISIONS[precision],
                             compiled == "true",
                             pool == "true",
+                            args.decode_on,
                         )
-                        row["matmul_peak_flops"] = peak = peaks[precision]
-                        rows.append(row)
-                        first = first or row["model_clips_per_s"]
-                        print(
-                            f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} | {pool} "
-                            f"| {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
-                            f"| {row['end_to_end_clips_per_s']:.2f} "
-                            f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "
-                            f"| {row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} "
-                            f"| {100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
-                            flush=True,
-                        )
+                        for row in rows_here:
+                            row["matmul_peak_flops"] = peak = peaks[precision]
+                            rows.append(row)
+                            first = first or row["model_clips_per_s"]
+                            print(
+                                f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} "
+                                f"| {pool} | {row['decode_on']} "
+                                f"| {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
+                                f"| {row['end_to_end_clips_per_s']:.2f} "
+                                f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "
+                                f"| {row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} "
+                                f"| {100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
+                                flush=True,
+                            )
     if args.json:
         args.json.write_text(json.dumps({"device": name, "rows": rows}, indent=2) + "\n")
 
