@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torchvision.models import ResNet50_Weights
 from torchvision.models.video import R3D_18_Weights
-from torchvision.models.video.resnet import BasicBlock, BasicStem, Bottleneck, Conv3DSimple, VideoResNet
+from torchvision.models.video.resnet import BasicBlock, Bottleneck, Conv3DSimple, VideoResNet
 
 # Kinetics-400 statistics, used by torchvision's video models and their pretrained weights.
 MEAN = (0.43216, 0.394666, 0.37645)
@@ -30,22 +31,47 @@ def _amx() -> bool:
     return torch.cpu._is_amx_tile_supported()
 
 
-class Conv3D(Conv3DSimple):
-    """torchvision's 3x3x3 Conv3DSimple, in float32 where oneDNN's bf16 kernel for it goes wrong.
+def _two_steps_in_float32(forward: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
+    """`forward(x)`, in float32 where oneDNN's bf16 kernel for a clip two time steps deep goes wrong.
 
     On CPUs with AVX-512 BF16 but no AMX (the AMD EPYCs of these sessions), oneDNN's bf16
-    weight-gradient kernel (`jit_bf16:avx512_core_bf16`, torch 2.12) returns NaN at random (in 21-56 calls
-    of 200), when the clip is two time steps deep: `layer3` of an 8-frame R3D, whose
-    weights then turn NaN within the first epoch. Under CPU autocast those convolutions run in
-    float32 there (a small share of the model's work: 2 x 8 x 8 positions at 128 px); the
-    others stay in bf16, and nothing changes on GPUs or CPUs with AMX.
+    weight-gradient kernel (`jit_bf16:avx512_core_bf16`, torch 2.12) returns NaN at random for
+    convolutions three steps wide in time over a clip two steps deep (in 21-56 calls of 200 for
+    `layer3` of an 8-frame R3D, and in most calls for the stem of a 2-frame one); the weights then
+    turn NaN within the first epoch. No other depth did (1, 3, 4, 8: an ad-hoc sweep, round 59).
+    Under CPU autocast those convolutions run in float32 there (a small share of the model's work:
+    2 x 8 x 8 positions of layer3 at 128 px); the others stay in bf16, and nothing changes on GPUs
+    or CPUs with AMX.
     """
+    if x.shape[2] == 2 and x.device.type == "cpu" and torch.is_autocast_enabled("cpu") and not _amx():
+        with torch.autocast("cpu", enabled=False):
+            return forward(x.float())
+    return forward(x)
+
+
+class Conv3D(Conv3DSimple):
+    """torchvision's 3x3x3 Conv3DSimple, in float32 for two-step clips on some CPUs (_two_steps_in_float32)."""
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.shape[2] == 2 and x.device.type == "cpu" and torch.is_autocast_enabled("cpu") and not _amx():
-            with torch.autocast("cpu", enabled=False):
-                return super().forward(x.float())
-        return super().forward(x)
+        return _two_steps_in_float32(super().forward, x)
+
+
+class StemConv(nn.Conv3d):
+    """BasicStem's 3x7x7 convolution (stride 2 in space), in float32 for two-frame clips on some CPUs
+    (_two_steps_in_float32)."""
+
+    def __init__(self, in_channels: int, out_channels: int):
+        super().__init__(in_channels, out_channels, (3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return _two_steps_in_float32(super().forward, x)
+
+
+class Stem(nn.Sequential):
+    """torchvision's BasicStem (its layers, names and initialisation) around a StemConv."""
+
+    def __init__(self, in_channels: int = 3, width: int = 64):
+        super().__init__(StemConv(in_channels, width), nn.BatchNorm3d(width), nn.ReLU(inplace=True))
 
 
 class NonLocal(nn.Module):
@@ -108,7 +134,7 @@ class R3D(VideoResNet):
     ):
         if (scene or still) and not centre:
             raise ValueError("scene and still add back the still scene that centre removes: they need centre")
-        super().__init__(block, [Conv3D] * 4, layers, BasicStem, num_classes=num_classes)
+        super().__init__(block, [Conv3D] * 4, layers, Stem, num_classes=num_classes)
         self.centre, self.scene, self.still = centre, scene, still
         self.dropout = nn.Dropout(dropout)
         if pool == "max":  # the strongest response anywhere: a small acting object is not averaged away
@@ -118,13 +144,7 @@ class R3D(VideoResNet):
         self.register_buffer("std", torch.tensor(STD).view(1, 3, 1, 1, 1), persistent=False)
         if width != 64 or scene:
             self.inplanes = width
-            self.stem = nn.Sequential(
-                nn.Conv3d(
-                    6 if scene else 3, width, kernel_size=(3, 7, 7), stride=(1, 2, 2), padding=(1, 3, 3), bias=False
-                ),
-                nn.BatchNorm3d(width),
-                nn.ReLU(inplace=True),
-            )
+            self.stem = Stem(6 if scene else 3, width)
             for i, stride in enumerate((1, 2, 2, 2)):
                 setattr(self, f"layer{i + 1}", self._make_layer(block, Conv3D, width * 2**i, layers[i], stride))
             self.fc = nn.Linear(width * 8 * block.expansion, num_classes)
