@@ -335,38 +335,34 @@ def main() -> None:
         )
         print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
         first = None
-        for depth in args.depths:
-            for frames, crop in args.shapes:
-                for layout in args.formats:
-                    for precision, compiled, pool in itertools.product(precisions, args.compile, args.stem_pool):
-                        rows_here = bench(
-                            depth,
-                            frames,
-                            crop,
-                            args,
-                            device,
-                            store,
-                            workers,
-                            FORMATS[layout],
-                            PRECISIONS[precision],
-                            compiled == "true",
-                            pool == "true",
-                            args.decode_on,
-                        )
-                        for row in rows_here:
-                            row["matmul_peak_flops"] = peak = peaks[precision]
-                            rows.append(row)
-                            first = first or row["model_clips_per_s"]
-                            print(
-                                f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} "
-                                f"| {pool} | {row['decode_on']} "
-                                f"| {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
-                                f"| {row['end_to_end_clips_per_s']:.2f} "
-                                f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "
-                                f"| {row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} "
-                                f"| {100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
-                                flush=True,
-                            )
+        axes = (args.depths, args.shapes, args.formats, precisions, args.compile, args.stem_pool)
+        for depth, (frames, crop), layout, precision, compiled, pool in itertools.product(*axes):
+            for row in bench(
+                depth,
+                frames,
+                crop,
+                args,
+                device,
+                store,
+                workers,
+                FORMATS[layout],
+                PRECISIONS[precision],
+                compiled == "true",
+                pool == "true",
+                args.decode_on,
+            ):
+                row["matmul_peak_flops"] = peak = peaks[precision]
+                rows.append(row)
+                first = first or row["model_clips_per_s"]
+                print(
+                    f"| {depth} | {frames}x{crop}x{crop} | {row['layout']} | {precision} | {compiled} | {pool} "
+                    f"| {row['decode_on']} | {row['model_clips_per_s']:.2f} | {row['model_clips_per_s'] / first:.2f} "
+                    f"| {row['end_to_end_clips_per_s']:.2f} "
+                    f"| {row['end_to_end_clips_per_s'] / row['model_clips_per_s']:.2f} "
+                    f"| {row['gflop_per_clip']:.1f} | {row['achieved_flops'] / 1e12:.3f} "
+                    f"| {100 * row['achieved_flops'] / peak:.0f}% | {row['peak_memory_bytes'] / 2**30:.2f} |",
+                    flush=True,
+                )
     if args.json:
         args.json.write_text(json.dumps({"device": name, "rows": rows}, indent=2) + "\n")
 
