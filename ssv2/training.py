@@ -95,6 +95,9 @@ def run_key(model_cfg: ModelConfig, train_cfg: TrainConfig, store_dir: Path, cla
     digest.update(json.dumps([_set_fields(model_cfg), _set_fields(train_cfg), class_names]).encode())
     for name in (SUMMARY_FILE, "train/videos.csv", "validation/videos.csv"):
         digest.update((store_dir / name).read_bytes())
+    if model_cfg.pretrained is not None and Path(model_cfg.pretrained).is_file():
+        # The weights, not only their path: a file replaced at the same path is another start.
+        digest.update(Path(model_cfg.pretrained).read_bytes())
     return digest.hexdigest()
 
 

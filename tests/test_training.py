@@ -274,6 +274,16 @@ def test_a_param_added_with_a_neutral_default_keeps_the_run_keys(workspace):
     assert run_key(dataclasses.replace(MODEL, stem_pool=True), TRAIN, store, classes) != key
 
 
+def test_the_run_key_holds_the_pretrained_weights_not_only_their_path(workspace, tmp_path):
+    store, classes, weights = workspace / "data/store", names(workspace), tmp_path / "r3d.pth"
+    model = dataclasses.replace(MODEL, pretrained=str(weights))
+    torch.save({"stem.0.weight": torch.zeros(2)}, weights)
+    key = run_key(model, TRAIN, store, classes)
+    assert run_key(model, TRAIN, store, classes) == key
+    torch.save({"stem.0.weight": torch.ones(2)}, weights)  # replaced at the same path: a killed run must not resume
+    assert run_key(model, TRAIN, store, classes) != key
+
+
 def _stage(workspace: Path, launcher: list[str], **env: str) -> subprocess.Popen:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
     return subprocess.Popen(
