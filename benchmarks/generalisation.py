@@ -62,6 +62,7 @@ from ssv2.checkpoint import LAST, MODEL, evaluation_preprocessing, load_model
 from ssv2.classes import reversible
 from ssv2.data import ClipDataset
 from ssv2.engine import predict
+from ssv2.pretrain import pretrain
 from ssv2.report import evaluation_metrics
 from ssv2.sample import LAYOUT, make_sample
 from ssv2.store import ClipStore, materialise
@@ -175,6 +176,34 @@ def prepare(
     if not (store / "summary.json").is_file():
         materialise(tables, store, **dataclasses.asdict(store_cfg))
     return class_names, tables, store
+
+
+def pretrained_start(params: dict, work: Path) -> dict:
+    """The changes that start each training from params' pretraining (the pretrain stage's, built once per
+    params in work/pretrain), as `dvc repro` does; none where pretrain.videos_per_class is 0 or
+    model.pretrained names weights (`--set model.pretrained=...`: those are the start). Candidates and
+    --against change the fine-tuning only: they all start from these weights."""
+    cfg = config.from_dict(config.PretrainConfig, params["pretrain"], "pretrain")
+    if not cfg.videos_per_class or params["model"]["pretrained"] is not None:
+        return {}
+    sections = {s: params[s] for s in ("pretrain", "sample", "store", "model", "train")}
+    folder = work / "pretrain" / hashlib.sha256(json.dumps(sections, sort_keys=True).encode()).hexdigest()[:16]
+    out = folder / "pretrained.pth"
+    if not out.is_file():
+        loaded = {s: config.from_dict(config.SECTIONS[s], params[s], s) for s in ("sample", "store", "model", "train")}
+        start = time.perf_counter()
+        pretrain(
+            loaded["sample"],
+            loaded["store"],
+            loaded["model"],
+            loaded["train"],
+            cfg,
+            folder,
+            out,
+            [Progress("pretrain")],
+        )
+        print(f"pretrained {out} in {time.perf_counter() - start:.0f} s", flush=True)
+    return {"model.pretrained": str(out), "pretrain.videos_per_class": 0}
 
 
 def machine() -> str:
@@ -501,7 +530,12 @@ def main() -> None:
         for name, knobs in variants.items():
             prepare(name, knobs, params, args.work)
             prepare(name, knobs, params, args.work, fresh=True)
+    start = pretrained_start(params, args.work)
+    if args.prepare:
         return
+    base, params = {**base, **start}, with_changes(params, start)
+    if args.against:  # its own pretraining where it changes one (pretrain.videos_per_class=0: from scratch)
+        against = {**against, **pretrained_start(with_changes(config.load_params(), against), args.work)}
 
     if args.candidates:
         candidates = yaml.safe_load(args.candidates.read_text())

@@ -168,6 +168,14 @@ class TrainConfig:
 
 
 @dataclass(frozen=True)
+class PretrainConfig:
+    videos_per_class: int = at_least(0)  # 0: no pretraining
+    epochs: int = positive()
+    crop: int | list[int] = _rule(is_crop, "a side (a square) or [height, width], each at least 8")
+    seed: int = at_least(0)
+
+
+@dataclass(frozen=True)
 class EvaluateConfig:
     clips: int = positive()
     crops: int = one_of(1, 3)
@@ -235,6 +243,17 @@ CROSS_CHECKS: list[tuple[tuple[str, ...], typing.Callable[[dict[str, Any]], bool
         ("model.scene", "model.pretrained"),
         lambda p: not p["model"].scene or p["model"].pretrained is None,
         "model.scene needs model.pretrained null (pretrained weights take 3 input channels, scene gives 6)",
+    ),
+    (
+        ("pretrain.crop", "store.short_side"),
+        lambda p: not p["pretrain"].videos_per_class or min(crop_size(p["pretrain"].crop)) <= p["store"].short_side,
+        "pretrain.crop's shorter side must be at most store.short_side (the store's frames are no smaller)",
+    ),
+    (
+        ("pretrain.videos_per_class", "model.pretrained"),
+        lambda p: not p["pretrain"].videos_per_class or p["model"].pretrained is None,
+        "pretrain.videos_per_class and model.pretrained are two starts for one training: set "
+        "pretrain.videos_per_class: 0 to start from model.pretrained",
     ),
     (
         ("train.warmup_epochs", "train.epochs"),
@@ -333,6 +352,7 @@ SECTIONS: dict[str, type] = {
     "store": StoreConfig,
     "model": ModelConfig,
     "train": TrainConfig,
+    "pretrain": PretrainConfig,
     "evaluate": EvaluateConfig,
     "tune": TuneConfig,
 }

@@ -257,7 +257,7 @@ def load_pretrained(model: VideoResNet, path: str | Path) -> None:
     """Initialise `model`, all but the `fc` layer, from a state dict file.
 
     Either torchvision's R3D layout (its r3d_18 Kinetics-400 weights, or any R3D of the
-    model's depth and width, such as benchmarks/pretrain.py's) or torchvision's 2D ImageNet
+    model's depth and width, such as the pretrain stage's) or torchvision's 2D ImageNet
     ResNet-18/34/50 (`torchvision.models.resnet50` weights), inflated by `inflate`; the file's
     depth must be the model's.
     """

@@ -7,6 +7,7 @@ metrics, artifacts.
 """
 
 import csv
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -16,7 +17,7 @@ import mlflow
 from ssv2 import config, tracking
 from ssv2.checkpoint import MODEL
 from ssv2.distributed import cleanup, launch, needs_launch, resolve_processes
-from ssv2.paths import CLASSES, STORE
+from ssv2.paths import CLASSES, PRETRAINED, STORE
 from ssv2.paths import MODELS as CHECKPOINTS
 from ssv2.paths import TRAIN_METRICS as METRICS
 from ssv2.paths import TRAIN_PLOTS as PLOTS
@@ -51,6 +52,8 @@ class DvcFiles:
 def main() -> None:
     data = config.load(config.DataConfig, "data")
     model_cfg = config.load(config.ModelConfig, "model")
+    if config.load(config.PretrainConfig, "pretrain").videos_per_class:  # the pretrain stage's network is the start
+        model_cfg = dataclasses.replace(model_cfg, pretrained=str(PRETRAINED))
     train_cfg = config.load(config.TrainConfig, "train")
     processes = resolve_processes(train_cfg.processes)
     if needs_launch(processes):

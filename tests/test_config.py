@@ -127,6 +127,12 @@ def test_out_of_range_values_name_the_key(tmp_path, section, key, value, message
             "model.scene needs model.pretrained null",
         ),
         ({"store.min_frames": 200}, "store", "store.min_frames must be at most store.max_frames"),
+        ({"pretrain.crop": 96, "store.short_side": 80}, "pretrain", r"pretrain.crop's shorter side must be at most"),
+        (
+            {"pretrain.videos_per_class": 120, "model.pretrained": "r3d.pth"},
+            "model",
+            "set pretrain.videos_per_class: 0 to start from model.pretrained",
+        ),
         ({"tune.n_trials": None, "tune.timeout": None}, "tune", "both null"),
     ],
 )

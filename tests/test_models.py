@@ -100,7 +100,7 @@ def test_pretrained_of_another_width_is_a_shape_mismatch(kinetics_weights):
 
 
 def test_pretrained_loads_a_narrow_models_own_weights(tmp_path):
-    """Weights of an earlier training of the same shape (benchmarks/pretrain.py's), stored in bf16."""
+    """Weights of an earlier training of the same shape (the pretrain stage's), stored in bf16."""
     source = build_model(18, 8, width=16, centre=True, stem_pool=True)
     path = tmp_path / "sample-r3d.pth"
     torch.save({k: v.to(torch.bfloat16) if v.is_floating_point() else v for k, v in source.state_dict().items()}, path)

@@ -36,6 +36,7 @@ TINY = {
         "workers": 0,
         "warmup_epochs": 0,
     },
+    "pretrain": {"videos_per_class": 0, "crop": 24},  # test_dvc_repro_pretrains_then_fine_tunes turns it on
 }
 
 
@@ -106,6 +107,25 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
     assert "Running stage 'materialise'" not in rerun and "Running stage 'parse'" not in rerun
     trained = load_checkpoint(repo / "models/last.pt")["params"]
     assert trained["train"]["lr"] == 0.02 and trained["train"]["frames"] == 8 and trained["model"]["depth"] == 18
+
+
+def test_dvc_repro_pretrains_then_fine_tunes(repo):
+    set_params(repo, {"pretrain": {"videos_per_class": 1, "epochs": 1}})
+    out = run(["dvc", "repro", "train"], repo)
+    assert "pretrained on 1 videos a class for 1 epochs" in out
+    weights = torch.load(repo / "models/pretrained.pth")
+    trained = load_checkpoint(repo / "models/last.pt")
+    assert trained["params"]["model"]["pretrained"] == "models/pretrained.pth"
+    assert weights.keys() == {k for k in trained["model"] if not k.startswith("fc.")}
+    # The pretraining's epochs change its weights, so the training reruns; the data stages do not.
+    set_params(repo, {"pretrain": {"epochs": 2}})
+    rerun = run(["dvc", "repro", "train"], repo)
+    assert re.findall(r"Running stage '(\w+)'", rerun) == ["pretrain", "train"], rerun
+    # Off: the stage leaves an empty file and the training starts from model.pretrained (null: from scratch).
+    set_params(repo, {"pretrain": {"videos_per_class": 0}})
+    run(["dvc", "repro", "train"], repo)
+    assert torch.load(repo / "models/pretrained.pth") == {} and (repo / "data/pretrain/SKIPPED.txt").is_file()
+    assert load_checkpoint(repo / "models/last.pt")["params"]["model"]["pretrained"] is None
 
 
 def test_dvc_repro_trains_with_two_processes_in_one_mlflow_run(repo):

@@ -1,0 +1,84 @@
+"""Pretraining: the network first learns a large draw of the sample's generator, then the user's data.
+
+On a few hundred videos a network trained from scratch fits its training clips far better than
+new ones (benchmarks/generalisation.md). Real SSv2 work starts from Kinetics weights; on the small
+SSv2-format datasets the defaults are sized for, a draw of the sample's generator stands in for them. The draw is the
+sample's (its classes and look knobs) at its own generator seed and size, with no broken or test
+videos, written in the SSv2 layout and materialised as the user's data is, then trained with
+train's recipe but for pretrain's epochs, every epoch at pretrain's crop.
+
+The benchmark's generators written apart from the sample's (benchmarks/tabletop.py, shelf.py, ...)
+share none of its drawing code, so they test this prior; its variants drawn by the sample's own
+generator (small-objects, wide-frames, ...) do not.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from ssv2.annotations import parse_dataset
+from ssv2.checkpoint import MODEL, load_model
+from ssv2.config import DataConfig, ModelConfig, PretrainConfig, SampleConfig, StoreConfig, TrainConfig
+from ssv2.sample import LAYOUT, make_sample
+from ssv2.store import materialise
+from ssv2.training import Listener, fit
+
+VALIDATION_PER_CLASS = 4  # enough to see the pretraining learn; its figures are no test of anything
+
+
+def draw(sample: SampleConfig, cfg: PretrainConfig) -> SampleConfig:
+    """The sample's classes and look at the pretraining's seed and size, without broken or test videos."""
+    return dataclasses.replace(
+        sample,
+        seed=cfg.seed,
+        train_per_class=cfg.videos_per_class,
+        validation_per_class=VALIDATION_PER_CLASS,
+        test_per_class=0,
+        broken=0,
+    )
+
+
+def recipe(model_cfg: ModelConfig, train_cfg: TrainConfig, cfg: PretrainConfig) -> tuple[ModelConfig, TrainConfig]:
+    """The pretraining's model (from scratch) and training (train's, for cfg's epochs, all at cfg's crop)."""
+    return (
+        dataclasses.replace(model_cfg, pretrained=None),
+        dataclasses.replace(train_cfg, epochs=cfg.epochs, crop=cfg.crop, progressive=None),
+    )
+
+
+def backbone(model: torch.nn.Module) -> dict[str, torch.Tensor]:
+    """The network's state dict without its classifier (the user's class count is another), in bf16
+    (half the file; the weights are a start, not a result)."""
+    return {
+        k: v.to(torch.bfloat16) if v.is_floating_point() else v
+        for k, v in model.state_dict().items()
+        if not k.startswith("fc.")
+    }
+
+
+def pretrain(
+    sample: SampleConfig,
+    store_cfg: StoreConfig,
+    model_cfg: ModelConfig,
+    train_cfg: TrainConfig,
+    cfg: PretrainConfig,
+    work: Path,
+    out: Path,
+    listeners: Sequence[Listener] = (),
+) -> list[dict[str, float]]:
+    """Draw, materialise and train in `work`, write the backbone to `out`; returns the training's history."""
+    work, out = Path(work), Path(out)
+    videos, store = work / "videos", work / "store"
+    make_sample(videos, draw(sample, cfg))
+    class_names, tables = parse_dataset(DataConfig(root=str(videos), **LAYOUT))
+    materialise(tables, store, **dataclasses.asdict(store_cfg))
+    model_cfg, train_cfg = recipe(model_cfg, train_cfg, cfg)
+    history = fit(model_cfg, train_cfg, store, class_names, checkpoints=work / "models", listeners=listeners)
+    model, _ = load_model(work / "models" / MODEL)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(backbone(model), out)
+    return history
