@@ -530,9 +530,9 @@ def main() -> None:
         for name, knobs in variants.items():
             prepare(name, knobs, params, args.work)
             prepare(name, knobs, params, args.work, fresh=True)
-    start = pretrained_start(params, args.work)
-    if args.prepare:
         return
+    # Here, before any training starts, not in --prepare: run_many prepares the variants in processes of their own.
+    start = pretrained_start(params, args.work)
     base, params = {**base, **start}, with_changes(params, start)
     if args.against:  # its own pretraining where it changes one (pretrain.videos_per_class=0: from scratch)
         against = {**against, **pretrained_start(with_changes(config.load_params(), against), args.work)}
