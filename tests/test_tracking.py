@@ -38,6 +38,7 @@ TINY = {
     },
     "evaluate": {"batch_size": 4, "clips": 2, "reverse": "auto"},  # off: "Holding something" has no partner
     "register": {"name": "tiny"},
+    "pretrain": {"videos_per_class": 0},  # no models/pretrained.pth here: from scratch
 }
 LOCK = {
     "schema": "2.0",

@@ -59,6 +59,7 @@ def workspace(tmp_path_factory) -> Path:
     materialise(tables, root / "data/jpeg", codec="jpeg", short_side=40, max_frames=96, min_frames=8, workers=2)
     # What fit(MODEL, TRAIN) trains, so that the stage's run can be compared with it.
     params["model"], params["train"] = dataclasses.asdict(MODEL), dataclasses.asdict(TRAIN)
+    params["pretrain"]["videos_per_class"] = 0  # from scratch, as fit(MODEL, TRAIN)
     (root / "params.yaml").write_text(yaml.safe_dump(params))
     return root
 

@@ -76,6 +76,7 @@ def tiny_repo(tmp_path_factory) -> Path:
     params = config.load_params(REPO / "params.yaml")
     params["train"].update(TINY_TRAIN)
     params["tune"].update(TINY_TUNE)
+    params["pretrain"]["videos_per_class"] = 0  # so that model.pretrained may name weights
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     return repo
 
