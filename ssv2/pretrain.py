@@ -2,10 +2,10 @@
 
 On a few hundred videos a network trained from scratch fits its training clips far better than
 new ones (benchmarks/generalisation.md). Real SSv2 work starts from Kinetics weights; on the small
-SSv2-format datasets the defaults are sized for, a draw of the sample's generator stands in for them. The draw is the
-sample's (its classes and look knobs) at its own generator seed and size, with no broken or test
-videos, written in the SSv2 layout and materialised as the user's data is, then trained with
-train's recipe but for pretrain's epochs, every epoch at pretrain's crop.
+SSv2-format datasets the defaults are sized for, a draw of the sample's generator stands in for
+them. The draw is the sample's (its classes and look knobs) at its own generator seed and size,
+with no broken or test videos, written in the SSv2 layout and materialised as the user's data is,
+then trained with train's recipe but for pretrain's epochs, every epoch at pretrain's crop.
 
 The benchmark's generators written apart from the sample's (benchmarks/tabletop.py, shelf.py, ...)
 share none of its drawing code, so they test this prior; its variants drawn by the sample's own

@@ -52,13 +52,14 @@ class DvcFiles:
 def main() -> None:
     data = config.load(config.DataConfig, "data")
     model_cfg = config.load(config.ModelConfig, "model")
+    train_cfg = config.load(config.TrainConfig, "train")
+    # Every param is checked before the files: a bad value is named first.
     if config.load(config.PretrainConfig, "pretrain").videos_per_class:  # the pretrain stage's network is the start
         if not PRETRAINED.is_file():
             raise SystemExit(
                 f"{PRETRAINED}: not found; `dvc repro pretrain` writes it (pretrain.videos_per_class: 0 skips it)"
             )
         model_cfg = dataclasses.replace(model_cfg, pretrained=str(PRETRAINED))
-    train_cfg = config.load(config.TrainConfig, "train")
     processes = resolve_processes(train_cfg.processes)
     if needs_launch(processes):
         launch(processes, Path(__file__).resolve())
