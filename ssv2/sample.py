@@ -24,10 +24,20 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
+import pandas as pd
+from PIL import Image
 from tqdm import tqdm
 
 from ssv2.config import ParamsError, SampleConfig
-from ssv2.video import VideoError, decode_video, encode_video, process_context, write_video
+from ssv2.video import (
+    VideoError,
+    decode_video,
+    encode_video,
+    process_context,
+    resized_shape,
+    uniform_indices,
+    write_video,
+)
 
 HEIGHT = 240
 FRAMES = (24, 60)  # 2 to 5 s at 12 fps, inclusive
@@ -496,6 +506,47 @@ def _write(task: tuple[Path, SampleConfig, Video]) -> None:
         path.write_bytes(b"")
     elif video.kind == "garbage":
         path.write_bytes(rng.bytes(int(rng.integers(512, 4096))))
+
+
+def read_drawn(
+    video: Video,
+    short_side: int | None = None,
+    *,
+    cfg: SampleConfig,
+    max_frames: int | None = None,
+    min_frames: int = 1,
+    name: str | None = None,
+) -> Frames:
+    """Planned `video` drawn as decode_video returns its webm, with no webm between: past `max_frames`
+    uniformly subsampled, resized so its shorter side is `short_side` (PIL's box filter: area
+    averaging, as FFmpeg's). A store.Reader: materialise(read=partial(read_drawn, cfg=cfg))."""
+    name = name or video.id
+    if video.kind != "ok":
+        raise VideoError(name, f"{video.kind}: drawn as broken")
+    frames = draw_video(video.name, video_rng(cfg.seed, video.split, video.index), cfg)
+    if len(frames) < min_frames:
+        raise VideoError(name, f"too short: {len(frames)} frames, fewer than {min_frames}")
+    if max_frames is not None:
+        frames = frames[uniform_indices(len(frames), max_frames)]
+    if short_side is not None:
+        height, width = resized_shape(*frames.shape[1:3], short_side)
+        frames = np.stack([np.asarray(Image.fromarray(f).resize((width, height), Image.BOX)) for f in frames])
+    return frames
+
+
+def drawn_dataset(cfg: SampleConfig) -> tuple[list[str], dict[str, pd.DataFrame]]:
+    """Class names and labelled split tables of cfg's draw, as parse_dataset gives them for the files
+    make_sample writes, but each `video` entry is the planned Video (read by read_drawn), not a file."""
+    class_names = real_class_names()
+    plan = plan_sample(cfg.seed, cfg.classes, per_split(cfg), cfg.broken)
+    tables = {
+        split: pd.DataFrame(
+            {"id": [v.id for v in videos], "label": [class_names.index(v.name) for v in videos], "video": videos}
+        )
+        for split, videos in plan.items()
+        if split != "test"
+    }
+    return class_names, tables
 
 
 def _write_json(path: Path, value: object) -> None:

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -66,6 +67,11 @@ def decode_frames(buffers: list[np.ndarray], codec: str, height: int, width: int
     return np.stack([simplejpeg.decode_jpeg(b) for b in buffers])
 
 
+# What turns a table's `video` entry into the frames to store: decode_video for a file's path. A module-level
+# function (or a partial of one) of a module without PyTorch: the decoding workers import its module.
+Reader = Callable[..., np.ndarray]
+
+
 @dataclass(frozen=True)
 class _Job:
     codec: str
@@ -75,10 +81,10 @@ class _Job:
     min_frames: int
 
 
-def _decode_one(job: _Job, ident: str, path: str) -> tuple[str, list[bytes] | str, tuple[int, int]]:
+def _decode_one(job: _Job, read: Reader, ident: str, source: object) -> tuple[str, list[bytes] | str, tuple[int, int]]:
     """Worker: (id, encoded frames, (height, width)), or (id, reason, (0, 0)) for a bad video."""
     try:
-        video = decode_video(path, job.short_side, max_frames=job.max_frames, min_frames=job.min_frames, name=ident)
+        video = read(source, job.short_side, max_frames=job.max_frames, min_frames=job.min_frames, name=ident)
     except VideoError as e:
         return ident, e.reason, (0, 0)
     except Exception as e:  # noqa: BLE001 - one bad video must never stop the build; its type says what broke
@@ -128,7 +134,9 @@ def write_shard(final: Path, results: list[tuple], labels: dict[str, int]) -> No
     os.replace(tmp, final)
 
 
-def _size(path: str) -> int:
+def _size(path: object) -> int:
+    if not isinstance(path, (str, os.PathLike)):
+        return 0  # a source that is not a file (read by another Reader)
     try:
         return os.path.getsize(path)
     except OSError:
@@ -187,8 +195,12 @@ def materialise(
     quality: int = 90,
     workers: int = 0,
     shard_videos: int = SHARD_VIDEOS,
+    read: Reader = decode_video,
 ) -> dict:
     """Decode every video of `tables` (split -> parsed table) once into a store at `out`.
+
+    Each table's `video` column is what `read` takes (decode_video's arguments; it raises VideoError
+    for a bad video): a file's path by default.
 
     Resumable: shards finished by an earlier, killed run with the same params and videos are
     kept, so a kill loses only the shard being written. Bad videos are skipped and listed,
@@ -217,7 +229,7 @@ def materialise(
         )
 
     workers = workers or os.cpu_count() or 1
-    tasks = [(job, ident, path) for _, _, rows in todo for ident, path in zip(rows["id"], rows["video"])]
+    tasks = [(job, read, ident, source) for _, _, rows in todo for ident, source in zip(rows["id"], rows["video"])]
     with process_context().Pool(workers) if workers > 1 else _nullpool() as pool:
         results = pool.imap(_decode_star, tasks, chunksize=2) if pool else map(_decode_star, tasks)
         with tqdm(total=total, initial=done, desc="materialise", unit="video") as bar:

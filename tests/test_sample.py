@@ -9,16 +9,20 @@ import yaml
 
 import ssv2.sample as sample
 from conftest import sample_config
-from ssv2.config import ParamsError
+from ssv2.annotations import parse_dataset
+from ssv2.config import DataConfig, ParamsError
 from ssv2.sample import (
     DRAWABLE,
     FORWARD,
     LAYOUT,
     REVERSED,
     draw_video,
+    drawn_dataset,
     fill,
     make_sample,
     plan_sample,
+    read_drawn,
+    real_class_names,
     template,
     video_rng,
 )
@@ -130,6 +134,35 @@ def test_broken_entries_fail_for_their_reason(root):
         with pytest.raises(VideoError) as error:
             decode_video(root / LAYOUT["videos"] / f"{v.id}.webm")
         assert error.value.reason.startswith(REASONS[v.kind]), (v.kind, error.value.reason)
+
+
+@pytest.mark.parametrize("short_side", [None, 64])
+def test_read_drawn_is_the_webm_without_its_codec(root, short_side):
+    """The pretraining's store reader gives the frames decode_video gives for make_sample's file of the
+    same planned video: same shape and order, within the codec's loss (the resize filters agree too)."""
+    for v in plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)["validation"][:4]:
+        decoded = decode_video(root / LAYOUT["videos"] / f"{v.id}.webm", short_side, max_frames=20)
+        drawn = read_drawn(v, short_side, cfg=CFG, max_frames=20)
+        assert drawn.shape == decoded.shape and drawn.dtype == np.uint8
+        assert np.abs(drawn.astype(int) - decoded).mean() < 4, v
+
+
+def test_read_drawn_refuses_what_decode_video_refuses():
+    plan = plan_sample(SEED, CLASSES, PER_CLASS, BROKEN)["train"]
+    broken = next(v for v in plan if v.kind != "ok")
+    with pytest.raises(VideoError, match=broken.kind):
+        read_drawn(broken, cfg=CFG)
+    with pytest.raises(VideoError, match="too short"):
+        read_drawn(next(v for v in plan if v.kind == "ok"), cfg=CFG, min_frames=61, name="x")
+
+
+def test_drawn_dataset_is_what_parse_dataset_reads_from_the_files(root):
+    class_names, parsed = parse_dataset(DataConfig(root=str(root), **LAYOUT))
+    names, tables = drawn_dataset(CFG)
+    assert names == class_names == real_class_names() and sorted(tables) == ["train", "validation"]
+    for split, table in tables.items():
+        assert list(table["id"]) == list(parsed[split]["id"])
+        assert list(table["label"]) == list(parsed[split]["label"])
 
 
 def test_deterministic_whatever_the_workers(root, tmp_path):
