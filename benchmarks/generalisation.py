@@ -147,9 +147,9 @@ class Progress:
         self.name = name
 
     def on_epoch_end(self, epoch: int, m: dict) -> None:
+        val = f", val loss {m['val_loss']:.3f} top-1 {m['val_top1']:.1f}%" if "val_top1" in m else ""
         print(
-            f"  {self.name} epoch {epoch}: train loss {m['train_loss']:.3f} top-1 {m['train_top1']:.1f}%, "
-            f"val loss {m['val_loss']:.3f} top-1 {m['val_top1']:.1f}%",
+            f"  {self.name} epoch {epoch}: train loss {m['train_loss']:.3f} top-1 {m['train_top1']:.1f}%{val}",
             flush=True,
         )
 

@@ -165,6 +165,7 @@ class TrainConfig:
         "null or a list of crops (sides, or [height, width]), each at least 8",
         default=None,
     )
+    validate_every: int = _rule(lambda v: v >= 1, "at least 1", default=1)
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,7 @@ def log_history(history: list[Mapping[str, float]]) -> None:
     between resumes after an epoch whose metrics never reached MLflow: they come from the checkpoint's history.
     """
     run_id = mlflow.active_run().info.run_id
-    logged = {m.step for m in MlflowClient().get_metric_history(run_id, "val_top1")}
+    logged = {m.step for m in MlflowClient().get_metric_history(run_id, "train_loss")}  # every epoch has one
     for metrics in history:
         if metrics["epoch"] not in logged:
             log_epoch(int(metrics["epoch"]), metrics)

@@ -35,7 +35,8 @@ class DvcFiles:
     def on_train_end(self, history: list[dict]) -> None:
         PLOTS.parent.mkdir(parents=True, exist_ok=True)
         with open(PLOTS, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(history[0]))
+            # Epochs left unvalidated (train.validate_every) leave the val_* cells empty: gaps the plots skip.
+            writer = csv.DictWriter(f, fieldnames=list(dict.fromkeys(k for m in history for k in m)))
             writer.writeheader()
             writer.writerows(history)
         best = best_epoch(history)

@@ -25,7 +25,7 @@ from ssv2.data import ClipDataset, Preprocessing
 from ssv2.engine import evaluate, prepare_model
 from ssv2.sample import make_sample
 from ssv2.store import SUMMARY_FILE, ClipStore, materialise
-from ssv2.training import best_epoch, epoch_crop, epoch_metrics, fit, run_key
+from ssv2.training import best_epoch, epoch_crop, epoch_metrics, fit, run_key, validated
 
 MODEL = ModelConfig(depth=18, width=16, pool="max", centre=True, pretrained=None)
 TRAIN = train_config(
@@ -166,6 +166,36 @@ def test_resume_ends_where_an_uninterrupted_run_ends(workspace, tmp_path, mixup,
         assert_same_weights(tmp_path / "whole" / LAST, tmp_path / "resumed" / LAST, "trained")
         last = load_checkpoint(tmp_path / "whole" / LAST)
         assert not torch.equal(last["model"]["stem.0.weight"], last["trained"]["stem.0.weight"])
+
+
+@pytest.mark.parametrize(
+    "epochs, every, expected",
+    [(10, 1, range(1, 11)), (10, 5, [1, 5, 10]), (12, 5, [1, 5, 10, 12]), (3, 5, [1, 3]), (1, 5, [1])],
+)
+def test_the_first_every_nth_and_last_epochs_are_validated(epochs, every, expected):
+    assert [e for e in range(1, epochs + 1) if validated(e, epochs, every)] == list(expected)
+
+
+def test_the_best_epoch_is_a_validated_one():
+    rows = [{"top1": 90.0}, {}, {"top1": 60.0}]
+    history = [
+        epoch_metrics(epoch, 32, {"loss": 1.0, "lr": 0.1, "clips_per_s": 1.0}, val)
+        for epoch, val in enumerate(rows, start=1)
+    ]
+    assert best_epoch(history)["epoch"] == 1 and "val_top1" not in history[1]
+
+
+def test_a_validation_cadence_leaves_the_training_as_it_is(workspace):
+    store, classes = workspace / "data/store", names(workspace)
+    every = fit(
+        MODEL, dataclasses.replace(TRAIN, epochs=3, validate_every=1, workers=2), store, classes, progress=False
+    )
+    some = fit(MODEL, dataclasses.replace(TRAIN, epochs=3, validate_every=3, workers=2), store, classes, progress=False)
+    assert ["val_top1" in m for m in some] == [True, False, True]
+    assert [m["train_loss"] for m in some] == [m["train_loss"] for m in every]
+    assert {k: v for k, v in some[-1].items() if k != "clips_per_s"} == {
+        k: v for k, v in every[-1].items() if k != "clips_per_s"
+    }
 
 
 def test_progressive_resizing_trains_its_first_epochs_on_smaller_clips(workspace):

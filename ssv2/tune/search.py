@@ -93,7 +93,10 @@ def trial_configs(inputs: SweepInputs, values: dict[str, Any]) -> tuple[ModelCon
     """params.yaml's model and train configs with the trial's values and the tune section's epochs."""
     return (
         dataclasses.replace(inputs.model, depth=values["depth"]),
-        dataclasses.replace(inputs.train, lr=values["lr"], frames=values["frames"], epochs=inputs.tune.epochs),
+        # Every epoch validated: the pruner compares trials epoch by epoch.
+        dataclasses.replace(
+            inputs.train, lr=values["lr"], frames=values["frames"], epochs=inputs.tune.epochs, validate_every=1
+        ),
     )
 
 
