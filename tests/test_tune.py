@@ -137,7 +137,9 @@ def test_trial_values_go_on_top_of_params_yaml(tiny_repo):
     sweep = load_inputs(tiny_repo / "params.yaml", tiny_repo / "data/store", tiny_repo / "data/parsed/classes.json")
     model_cfg, train_cfg = trial_configs(sweep, {"lr": 0.003, "frames": 2, "depth": 34})
     assert model_cfg == dataclasses.replace(sweep.model, depth=34)
-    assert train_cfg == dataclasses.replace(sweep.train, lr=0.003, frames=2, epochs=TINY_TUNE["epochs"])
+    assert train_cfg == dataclasses.replace(
+        sweep.train, lr=0.003, frames=2, epochs=TINY_TUNE["epochs"], validate_every=1
+    )  # every epoch validated: the pruner compares trials epoch by epoch
 
 
 def test_repository_tune_section_loads():
