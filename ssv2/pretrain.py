@@ -6,8 +6,9 @@ SSv2-format datasets the defaults are sized for, a draw of the sample's generato
 them. The draw is the sample's (its classes and look knobs) at its own generator seed and size,
 with no broken or test videos, drawn straight into a clip store of the user's store params, then
 trained with train's recipe but for pretrain's epochs, every epoch at pretrain's crop. No webm lies
-between the drawing and the store: encoding and decoding its 1,612 videos cost about 80 s of the
-15-minute `make repro` (benchmarks/make-repro.md), and the fine-tuning learns the user's own codec.
+between the drawing and the store: writing and materialising the 1,612 videos as webm took 200 s on
+a 2-core CPU, drawing them straight into the store 100 s (round 67, benchmarks/make-repro.md), and
+the fine-tuning learns the user's own codec.
 
 The benchmark's generators written apart from the sample's (benchmarks/tabletop.py, shelf.py, ...)
 share none of its drawing code, so they test this prior; its variants drawn by the sample's own
