@@ -54,6 +54,7 @@ def main() -> None:
     data = config.load(config.DataConfig, "data")
     model_cfg = config.load(config.ModelConfig, "model")
     train_cfg = config.load(config.TrainConfig, "train")
+    params = config.load_params()
     # Every param is checked before the files: a bad value is named first.
     if config.load(config.PretrainConfig, "pretrain").videos_per_class:  # the pretrain stage's network is the start
         if not PRETRAINED.is_file():
@@ -61,6 +62,8 @@ def main() -> None:
                 f"{PRETRAINED}: not found; `dvc repro pretrain` writes it (pretrain.videos_per_class: 0 skips it)"
             )
         model_cfg = dataclasses.replace(model_cfg, pretrained=str(PRETRAINED))
+        # MLflow's params then name the start the run had, as its checkpoints do, not params.yaml's null.
+        params = {**params, "model": {**params["model"], "pretrained": model_cfg.pretrained}}
     processes = resolve_processes(train_cfg.processes)
     if needs_launch(processes):
         launch(processes, Path(__file__).resolve())
@@ -68,7 +71,7 @@ def main() -> None:
     class_names = json.loads(CLASSES.read_text(encoding="utf-8"))
     key = run_key(model_cfg, train_cfg, STORE, class_names)
     with tracking.training_run(
-        config.load_params(), CHECKPOINTS, key, data_roots=[data.root, "data"], store=STORE, class_names=class_names
+        params, CHECKPOINTS, key, data_roots=[data.root, "data"], store=STORE, class_names=class_names
     ) as run:
         if run is not None:
             mlflow.set_tag("world_size", os.environ.get("WORLD_SIZE", "1"))  # what `auto` came to, over all nodes

@@ -111,11 +111,15 @@ def test_dvc_repro_runs_the_chain_and_reruns_only_what_changed(repo):
 
 def test_dvc_repro_pretrains_then_fine_tunes(repo):
     set_params(repo, {"pretrain": {"videos_per_class": 1, "epochs": 1}})
-    out = run(["dvc", "repro", "train"], repo)
+    uri = f"sqlite:///{repo / 'mlflow.db'}"
+    out = run(["dvc", "repro", "train"], repo, MLFLOW_TRACKING_URI=uri)
     assert "pretrained on 1 videos a class for 1 epochs" in out
     weights = torch.load(repo / "models/pretrained.pth")
     trained = load_checkpoint(repo / "models/last.pt")
     assert trained["params"]["model"]["pretrained"] == "models/pretrained.pth"
+    client = MlflowClient(uri)
+    (logged,) = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    assert logged.data.params["model.pretrained"] == "models/pretrained.pth"  # the start it had, not params.yaml's null
     assert weights.keys() == {k for k in trained["model"] if not k.startswith("fc.")}
     # The pretraining's epochs change its weights, so the training reruns; the data stages do not.
     set_params(repo, {"pretrain": {"epochs": 2}})
