@@ -57,6 +57,7 @@ SS = 2  # the scene is drawn at twice the output size, then box-filtered down: c
 MARGIN = 0.1  # canvas border (fraction of each side) that hand-held shake may bring into view
 TEXEL = 5.0  # bench and wall texels per cm
 SUPER = 1.5  # lying objects are drawn this much larger, then rotated and squashed down
+MAX_ZOOM = 4  # a thing scaled past this many times the canvas's longer side is behind or beside the camera
 
 # Each pair's second class is its first class played backwards.
 PAIRS = {
@@ -938,13 +939,18 @@ class Prop:
         ground = np.array([pos[0], pos[1], 0.0])
         lift = max(0.0, float(pos[2]))
         gs = cam.focal / cam.depth(ground) / self.k * (1 + lift / 30)  # a lifted object's shadow spreads
+        s = cam.focal / cam.depth(pos) / self.k
+        # A camera that closes in can pass over (or behind) a thing near its path: such a thing would
+        # be scaled past the frame (without bound near the camera's plane), so it drops out of view.
+        reach = MAX_ZOOM * max(canvas.size)
+        if not (0 < s * max(self.sprite.size) < reach and 0 < gs * max(self.shadow.size) < reach):
+            return
         mask = self._scaled(self.shadow, gs)
         if lift > 0.05:
             fade = 1 / (1 + lift / 6)
             mask = mask.point(lambda a: round(a * fade))
         gu, gv = cam.project(ground)
         canvas.paste((0, 0, 0), (round(gu - self.shadow_anchor[0] * gs), round(gv - self.shadow_anchor[1] * gs)), mask)
-        s = cam.focal / cam.depth(pos) / self.k
         img = self._scaled(self.sprite, s)
         u, v = cam.project(pos)
         canvas.paste(img, (round(u - self.anchor[0] * s), round(v - self.anchor[1] * s)), img)
