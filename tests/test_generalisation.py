@@ -1,5 +1,6 @@
 """The generalisation benchmark's fresh draws and comparison of candidates (benchmarks/generalisation.py)."""
 
+import importlib
 import json
 import sys
 
@@ -8,16 +9,20 @@ import pytest
 
 from conftest import REPO, moving_square
 from ssv2 import config
+from ssv2.annotations import parse_dataset
+from ssv2.classes import reverse_map
 from ssv2.sample import LAYOUT, plan_sample
 from ssv2.store import materialise
-from ssv2.video import write_video
+from ssv2.video import decode_video, write_video
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from generalisation import (  # noqa: E402
     FRESH,
     FRESH_SEED_SHIFT,
+    HELD_OUT,
     PAIRS8,
     ROW_FILE,
+    TUNE,
     build_dataset,
     finished,
     gap_table,
@@ -124,3 +129,26 @@ def test_reverse_auto_is_scored_as_the_classes_trained_on_turn_it_out(tmp_path):
             workers=1,
         )
         assert views(params, names, store)["reverse"] is reverse
+
+
+GENERATORS = sorted({knobs for knobs in {**TUNE, **HELD_OUT}.values() if isinstance(knobs, str)})
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("generator", GENERATORS)
+def test_each_generator_writes_the_official_layout_with_time_reversal_pairs(generator, tmp_path):
+    module = importlib.import_module(generator)
+    getattr(module, f"make_{generator}")(
+        tmp_path, 0, REPO / "ssv2" / "ssv2-labels.txt", train_per_class=1, validation_per_class=0, test_per_class=1
+    )
+    data = config.from_dict(
+        config.DataConfig, {**config.load_params(REPO / "params.yaml")["data"], "root": str(tmp_path)}, "data"
+    )
+    class_names, tables = parse_dataset(data)
+    used = sorted(tables["train"]["label"])
+    assert len(class_names) == 174 and len(used) == len(set(used)) == len(tables["test"]) >= 8
+    partner = reverse_map(class_names)
+    assert all(partner[k] != k for k in used) and sorted(partner[k] for k in used) == used  # pairs, each drawn whole
+    for path in [*tables["train"]["video"], *tables["test"]["video"]]:
+        frames = decode_video(path)
+        assert frames.shape[1] == 240 and len(frames) >= 16, (path, frames.shape)
