@@ -38,6 +38,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1307,8 +1308,8 @@ def make_desk(
                 placeholders[video_id] = names
                 bar.update()
         else:
-            with process_context().Pool(workers) as pool:
-                for video_id, names in pool.imap_unordered(_draw_job, jobs):
+            with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+                for video_id, names in pool.map(_draw_job, jobs):
                     placeholders[video_id] = names
                     bar.update()
     labels = root / "labels"

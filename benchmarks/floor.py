@@ -45,6 +45,7 @@ import math
 import multiprocessing as mp
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1011,8 +1012,8 @@ def make_floor(
         # fork works however this module was loaded; spawn would have to re-import it by name
         methods = mp.get_all_start_methods()
         ctx = mp.get_context("fork" if "fork" in methods else methods[0])
-        with ctx.Pool(workers) as pool:
-            entries = pool.map(_one, tasks, chunksize=1)
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            entries = list(pool.map(_one, tasks, chunksize=1))
     splits: dict[str, list[dict]] = {s: [] for s in counts}
     for task, entry in zip(tasks, entries):
         splits[task[5]].append(entry)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -543,8 +544,8 @@ def make_foreign(
             _write(job)
             bar.update()
     else:
-        with multiprocessing.get_context("forkserver").Pool(workers) as pool:
-            for _ in pool.imap_unordered(_write, jobs):
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver")) as pool:
+            for _ in pool.map(_write, jobs):
                 bar.update()
     bar.close()
 

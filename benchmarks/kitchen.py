@@ -46,6 +46,7 @@ import multiprocessing
 import re
 import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1531,8 +1532,8 @@ def make_kitchen(
     if workers > 1 and len(jobs) > 1:
         # spawn: the parent may hold torch's threads, which fork would copy in a broken state.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(workers, len(jobs))) as pool:
-            for video_id, names_ in pool.imap_unordered(_worker_job(), jobs):
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=context) as pool:
+            for video_id, names_ in pool.map(_worker_job(), jobs):
                 placeholders[video_id] = names_
                 progress.update()
     else:

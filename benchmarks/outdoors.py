@@ -45,6 +45,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -1306,8 +1307,8 @@ def make_outdoors(
     if workers <= 1:
         placeholders = dict(map(_job, tasks))
     else:
-        with multiprocessing.get_context("spawn").Pool(workers) as pool:
-            placeholders = dict(pool.imap_unordered(_job, tasks))
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            placeholders = dict(pool.map(_job, tasks))
     lists: dict[str, list[dict]] = {split: [] for split in SPLITS}
     for vid, split, pair, rev in jobs:
         if split == "test":

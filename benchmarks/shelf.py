@@ -56,6 +56,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -899,8 +900,8 @@ def make_shelf(
     if workers <= 1:
         collect(map(_write, tasks))
     else:
-        with process_context().Pool(workers) as pool:
-            collect(pool.imap(_write, tasks))
+        with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+            collect(pool.map(_write, tasks))
     labels = root / "labels"
     labels.mkdir(parents=True, exist_ok=True)
     index = {name: str(i) for i, name in enumerate(names)}  # all classes, in the file's (index) order

@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1060,8 +1061,8 @@ def make_tabletop(
             draw_job(job)
             progress.update()
     else:
-        with process_context().Pool(workers) as pool:
-            for _ in pool.imap_unordered(draw_job, jobs):
+        with ProcessPoolExecutor(workers, mp_context=process_context()) as pool:
+            for _ in pool.map(draw_job, jobs):
                 progress.update()
     progress.close()
 

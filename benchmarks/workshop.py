@@ -40,6 +40,7 @@ import json
 import math
 import multiprocessing
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -1910,8 +1911,8 @@ def make_workshop(
     placeholders: dict[str, list[str]] = {}
     with tqdm(total=len(jobs), desc="workshop", unit="clip") as bar:
         if workers > 1:
-            with multiprocessing.get_context("spawn").Pool(workers) as pool:
-                for video_id, names in pool.imap_unordered(_job, jobs):
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+                for video_id, names in pool.map(_job, jobs):
                     placeholders[video_id] = names
                     bar.update()
         else:
