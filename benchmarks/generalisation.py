@@ -65,7 +65,7 @@ from ssv2.data import ClipDataset
 from ssv2.engine import predict
 from ssv2.pretrain import pretrain
 from ssv2.report import evaluation_metrics
-from ssv2.sample import LAYOUT, make_sample
+from ssv2.sample import LABELS_FILE, LAYOUT, make_sample
 from ssv2.store import ClipStore, materialise
 from ssv2.training import best_epoch, default_device, fit, run_key
 
@@ -133,9 +133,10 @@ def build_dataset(knobs: dict | str, params: dict, root: Path, fresh: bool = Fal
     if isinstance(knobs, str):
         sys.path.insert(0, str(Path(__file__).parent))
         generator = importlib.import_module(knobs)
-        labels = Path(__file__).parent.parent / "ssv2" / "ssv2-labels.txt"
         # Every core: the generators' videos do not depend on how many processes draw them.
-        getattr(generator, f"make_{knobs}")(root, GENERATOR_SEED + shift, labels, **counts, workers=os.cpu_count() or 1)
+        getattr(generator, f"make_{knobs}")(
+            root, GENERATOR_SEED + shift, LABELS_FILE, **counts, workers=os.cpu_count() or 1
+        )
         return
     sample = {**params["sample"], "broken": 0, "test_per_class": 0, **knobs, **counts}
     sample = config.from_dict(config.SampleConfig, {**sample, "seed": sample["seed"] + shift}, "sample")

@@ -11,7 +11,7 @@ from conftest import REPO, moving_square
 from ssv2 import config
 from ssv2.annotations import parse_dataset
 from ssv2.classes import reverse_map
-from ssv2.sample import LAYOUT, plan_sample
+from ssv2.sample import LABELS_FILE, LAYOUT, plan_sample
 from ssv2.store import materialise
 from ssv2.video import decode_video, write_video
 
@@ -139,7 +139,7 @@ GENERATORS = sorted({knobs for knobs in {**TUNE, **HELD_OUT}.values() if isinsta
 def test_each_generator_writes_the_official_layout_with_time_reversal_pairs(generator, tmp_path):
     module = importlib.import_module(generator)
     getattr(module, f"make_{generator}")(
-        tmp_path, 0, REPO / "ssv2" / "ssv2-labels.txt", train_per_class=1, validation_per_class=0, test_per_class=1
+        tmp_path, 0, LABELS_FILE, train_per_class=1, validation_per_class=0, test_per_class=1
     )
     data = config.from_dict(
         config.DataConfig, {**config.load_params(REPO / "params.yaml")["data"], "root": str(tmp_path)}, "data"
