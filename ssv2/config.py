@@ -105,6 +105,7 @@ class SampleConfig:
     noise: float = within(0, 50)
     shake: list[float] = span(0, 30)
     light: float = within(0, 1, high_open=True)
+    still_partner: float = within(0, 1)
 
 
 @dataclass(frozen=True)

@@ -361,7 +361,8 @@ def _cover(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int,
 
 
 def _closer(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int, frames: int) -> Frames:
-    """Two objects, far apart on a mostly horizontal line, move until they nearly touch."""
+    """Two objects, far apart on a mostly horizontal line, come until they nearly touch: both move, or with
+    cfg.still_partner's chance one is slid to the other, which stands still."""
     size = _size(rng, cfg)
     scene, ends = _scene_with_margin(rng, cfg, height, width, size)
     first = _shape(rng, size, ends)
@@ -379,10 +380,17 @@ def _closer(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int
     progress = _progress(rng, frames)[:, None]
     separation = far + progress * (near - far)
     shift = progress * rng.uniform(-0.3, 0.3) * (far - near) / 2 * unit  # one may move more than the other
+    wobble = [_jitter(rng, frames, rng.uniform(0.5, 2)) for _ in range(2)]
+    if cfg.still_partner and rng.random() < cfg.still_partner:
+        # One hand slides one object to the other, which stands still: only that still neighbour tells
+        # the clip from a push, as in many real clips of the class.
+        still = int(rng.integers(2))
+        shift = (separation - far) / 2 * unit * (1 if still == 0 else -1)
+        wobble[still] = np.zeros_like(wobble[still])
     centres = np.stack(
         [
-            centre + shift - separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
-            centre + shift + separation / 2 * unit + _jitter(rng, frames, rng.uniform(0.5, 2)),
+            centre + shift - separation / 2 * unit + wobble[0],
+            centre + shift + separation / 2 * unit + wobble[1],
         ],
         axis=1,
     )

@@ -217,7 +217,7 @@ def pan_shift(video: np.ndarray) -> float:
 
 
 # The geometry of each motion, seen without clutter, shake, light drift or noise.
-CLEAN = sample_config(clutter=[0, 0], noise=0.0, shake=[0.0, 0.0], light=0.0, texture=[0.0, 2.0])
+CLEAN = sample_config(clutter=[0, 0], noise=0.0, shake=[0.0, 0.0], light=0.0, texture=[0.0, 2.0], still_partner=0.0)
 
 
 @pytest.mark.parametrize("index", range(4))
@@ -286,3 +286,22 @@ def test_stage_refuses_a_renamed_sample_layout(tmp_path, monkeypatch):
     with pytest.raises(ParamsError, match="data.videos"):
         stage_main()
     assert not (tmp_path / "data").exists()
+
+
+@pytest.mark.parametrize("still_partner", [0.0, 1.0])
+def test_closer_slides_one_object_to_a_still_one(monkeypatch, still_partner):
+    """With sample.still_partner 1 one object of "closer" stands still while the other is slid to it; with 0 both move."""
+    filmed = []
+    monkeypatch.setattr(sample, "_film", lambda rng, cfg, scene, shapes, centres, *view: filmed.append(centres))
+    cfg = sample_config(shake=[0.0, 0.0], still_partner=still_partner)
+    for index in range(6):
+        draw_video("Moving something and something closer to each other", video_rng(7, "train", index), cfg)
+    assert len(filmed) == 6
+    for centres in filmed:  # (T, 2 objects, 2)
+        travel = np.abs(centres - centres[0]).max(axis=(0, 2))
+        gap = np.linalg.norm(centres[:, 0] - centres[:, 1], axis=1)
+        assert gap[0] - gap[-1] > 20
+        if still_partner:
+            assert sorted(travel)[0] < 1e-6 and sorted(travel)[1] > 20, travel
+        else:
+            assert min(travel) > 5, travel
