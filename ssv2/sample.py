@@ -381,6 +381,7 @@ def _closer(rng: np.random.Generator, cfg: SampleConfig, height: int, width: int
     separation = far + progress * (near - far)
     shift = progress * rng.uniform(-0.3, 0.3) * (far - near) / 2 * unit  # one may move more than the other
     wobble = [_jitter(rng, frames, rng.uniform(0.5, 2)) for _ in range(2)]
+    # At 0 no number is drawn, so the default sample is the one drawn before this knob, byte for byte.
     if cfg.still_partner and rng.random() < cfg.still_partner:
         # One hand slides one object to the other, which stands still: only that still neighbour tells
         # the clip from a push, as in many real clips of the class.
