@@ -2,6 +2,7 @@
 and bad requests answered 4xx while the server keeps serving."""
 
 import base64
+import json
 import os
 import signal
 import sys
@@ -193,3 +194,16 @@ def test_a_short_soak_serves_every_good_request_and_refuses_every_bad_one(server
     assert [(o.kind, o.problem) for o in outcomes if o.problem is not None] == []
     assert requests.get(f"{server}/ping", timeout=10).ok
     assert invoke(server, {"dataframe_records": [{"video": b64(videos["webm"])}]}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "message, clear",
+    [
+        ("video 0: unreadable: not a video container (Invalid data found)", True),
+        ("video 0: not a video: no video stream (subtitle)", True),  # random bytes FFmpeg took for a subtitle format
+        ("video 0: too short: 2 frames", False),
+    ],
+)
+def test_the_soak_takes_either_refusal_of_garbage_as_clear(message, clear):
+    garbage = soak.bad_requests(moving_square(24, 48, 64))["garbage"]
+    assert (soak.problem(garbage, 400, json.dumps({"message": message})) is None) == clear
